@@ -1,0 +1,10 @@
+from django.conf import settings
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    return {
+        "portal_name": "Cổng Dịch vụ công Một Cửa",
+        "user_roles": user.roles if user is not None and user.is_authenticated else frozenset(),
+        "oidc_enabled": settings.OIDC_ENABLED,
+    }
