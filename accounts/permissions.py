@@ -23,7 +23,7 @@ def agency_subtree_ids(agency_id: int | None) -> set[int]:
 
 def scope_agency_ids(user: User) -> set[int] | None:
     """Agencies whose records the user may see. ``None`` means every agency (portal administrators)."""
-    if user.is_superuser or user.has_role(Role.ADMIN) and user.agency_id is None:
+    if user.is_superuser or (user.has_role(Role.ADMIN) and user.agency_id is None):
         return None
     if user.has_role(Role.LEADER, Role.ADMIN):
         return agency_subtree_ids(user.agency_id)

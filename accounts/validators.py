@@ -43,6 +43,5 @@ def validate_identity_number(doc_type: str, value: str) -> None:
     elif doc_type == "cmnd":
         if not re.fullmatch(r"\d{9}", value or ""):
             raise ValidationError(_("Số CMND phải gồm đúng 9 chữ số."), code="invalid_cmnd")
-    elif doc_type == "passport":
-        if not re.fullmatch(r"[A-Z]\d{7}", (value or "").upper()):
-            raise ValidationError(_("Số hộ chiếu không hợp lệ (một chữ cái và 7 chữ số)."), code="invalid_passport")
+    elif doc_type == "passport" and not re.fullmatch(r"[A-Z]\d{7}", (value or "").upper()):
+        raise ValidationError(_("Số hộ chiếu không hợp lệ (một chữ cái và 7 chữ số)."), code="invalid_passport")

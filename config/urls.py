@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
     path("", include("procedures.api_urls")),
+    path("", include("dossiers.api_urls")),
+    path("", include("reception.api_urls")),
+    path("", include("ratings.api_urls")),
+    path("", include("dashboard.api_urls")),
 ]
 
 urlpatterns = [
@@ -14,6 +18,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("tai-khoan/", include("accounts.urls")),
     path("thu-tuc/", include("procedures.urls")),
+    path("", include("dossiers.urls")),
+    path("mot-cua/", include("reception.urls")),
+    path("danh-gia/", include("ratings.urls")),
+    path("thong-ke/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
