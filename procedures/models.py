@@ -62,7 +62,8 @@ class Procedure(models.Model):
     field = models.ForeignKey(Field, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="procedures")
     level = models.CharField(_("cấp thực hiện"), max_length=20, choices=Level.choices)
     level_note = models.CharField(_("ghi chú cấp thực hiện"), max_length=255, blank=True)
-    agencies = models.ManyToManyField(Agency, verbose_name=_("cơ quan thực hiện"), blank=True, related_name="procedures")
+    agencies = models.ManyToManyField(Agency, verbose_name=_("cơ quan thực hiện"), blank=True,
+                                      related_name="procedures")
     coordinating_agencies = models.CharField(_("cơ quan phối hợp"), max_length=500, blank=True)
     steps = models.JSONField(_("trình tự thực hiện"), default=list, blank=True)
     accepts_desk = models.BooleanField(_("nộp trực tiếp"), default=True)
