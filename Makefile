@@ -1,6 +1,7 @@
 # Một Cửa — the two commands: `make run` and `make test`.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
+# uv when it works on this machine (a stale pyenv shim does not count), else bootstrapped into .venv-tools/.
+UV ?= $(shell uv --version >/dev/null 2>&1 && command -v uv || echo .venv-tools/bin/uv)
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -9,7 +10,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 .PHONY: run test lint bench venv sysdeps migrate demo messages clean
 
 $(UV):
-	python3 -m venv .venv-tools && .venv-tools/bin/pip install -q uv
+	python3 -m venv .venv-tools && .venv-tools/bin/pip install -q --disable-pip-version-check uv
 
 venv: $(UV)
 	$(UV) sync --frozen
@@ -22,7 +23,7 @@ sysdeps:
 	  else echo "!! Cài libharfbuzz-subset0 để in PDF nhanh: sudo apt-get install libharfbuzz-subset0 gettext"; fi; fi
 
 messages: venv
-	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages -v0; \
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=.venv-tools --ignore=var; \
 	else echo "!! gettext chưa cài: giao diện tiếng Anh sẽ dùng tiếng Việt (sudo apt-get install gettext)"; fi
 
 migrate: venv
