@@ -153,6 +153,11 @@ else:
         }
     }
 RATELIMIT_USE_CACHE = "default"
+# Failed sign-ins allowed per login and per client IP before a pause (accounts/throttle.py).
+LOGIN_FAILURE_RATE = env("LOGIN_FAILURE_RATE", default="5/15m")
+LOGIN_FAILURE_RATE_PER_IP = env("LOGIN_FAILURE_RATE_PER_IP", default="50/15m")
+# Behind a reverse proxy REMOTE_ADDR is the proxy: name the header it sets (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 TRACKING_RATE = env("TRACKING_RATE", default="20/m")
 
 # Celery: Redis when REDIS_URL is set, otherwise a filesystem broker under var/.
