@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -352,3 +353,112 @@ class IssuedDocument(models.Model):
     class Meta:
         ordering = ["-issued_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["agency", "kind", "number"], name="issued_number_unique")]
+
+
+# --- Deadlines that act: alerts for staff, the citizens' notification outbox ------------------------------
+
+
+class AlertKind(models.TextChoices):
+    NEAR_DUE = "near_due", _("Hồ sơ sắp đến hạn trả kết quả")
+    OVERDUE = "overdue", _("Hồ sơ quá hạn trả kết quả")
+    STEP_NEAR_DUE = "step_near_due", _("Bước xử lý sắp hết thời gian")
+    STEP_OVERDUE = "step_overdue", _("Bước xử lý quá thời gian")
+    CONFIRM_OVERDUE = "confirm_overdue", _("Hồ sơ trực tuyến quá hạn xác nhận")
+
+
+class Alert(models.Model):
+    """One person's warning about one deadline, written by the sweep (dossiers/alerts.py).
+
+    The unique key is the sweep's idempotence: a rerun, two overlapping sweeps or a restarted worker insert
+    with ON CONFLICT DO NOTHING and never duplicate. A new deadline (an extension, the next step) is a new key.
+    """
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("loại cảnh báo"), max_length=20, choices=AlertKind.choices)
+    deadline = models.DateTimeField(_("thời hạn"))
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE,
+                                  related_name="alerts")
+    created_at = models.DateTimeField(_("thời điểm cảnh báo"), default=timezone.now)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cảnh báo")
+        verbose_name_plural = _("cảnh báo")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "kind", "deadline", "recipient"],
+                                    name="alert_once_per_deadline"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="alert_recipient_idx"),
+            # The header's unread count on every staff page.
+            models.Index(fields=["recipient"], name="alert_unread_idx", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.dossier_id}"
+
+
+class NotificationEvent(models.TextChoices):
+    """The changes that matter to the citizen (and the staff's daily digest, sent through the same outbox)."""
+
+    RECEIVED = "received", _("Hồ sơ đã được tiếp nhận")
+    SUPPLEMENT = "supplement", _("Hồ sơ cần bổ sung")
+    REFUSED = "refused", _("Hồ sơ không được tiếp nhận")
+    FINANCIAL = "financial", _("Cần thực hiện nghĩa vụ tài chính")
+    STOPPED = "stopped", _("Dừng giải quyết hồ sơ")
+    RESULT_READY = "result_ready", _("Đã có kết quả giải quyết")
+    DELAYED = "delayed", _("Hẹn lại ngày trả kết quả")
+    RETURNED = "returned", _("Đã trả kết quả")
+    ALERT_DIGEST = "alert_digest", _("Tổng hợp cảnh báo hằng ngày")
+
+
+class NotifyChannel(models.TextChoices):
+    EMAIL = "email", _("Thư điện tử")
+    SMS = "sms", _("Tin nhắn SMS")
+    ZALO = "zalo", _("Zalo")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    SENT = "sent", _("Đã gửi")
+    FAILED = "failed", _("Gửi không thành công")
+
+
+class Notification(models.Model):
+    """The outbox: one message to one address on one channel, sent by a Celery task (dossiers/tasks.py).
+
+    The idempotency key (the step-log row + channel) makes the row unique per event, and is handed to the
+    gateway so a provider that dedupes by key never delivers it twice even if we crash right after sending.
+    """
+
+    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="notifications")
+    recipient_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="+")
+    event = models.CharField(_("sự kiện"), max_length=20, choices=NotificationEvent.choices)
+    channel = models.CharField(_("kênh"), max_length=10, choices=NotifyChannel.choices)
+    address = models.CharField(_("địa chỉ nhận"), max_length=255)
+    payload = models.JSONField(_("nội dung"), default=dict)  # rendered once: a retry sends the same words
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=NotificationStatus.choices,
+                              default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["dossier", "created_at"], name="notification_dossier_idx"),
+            # The re-dispatch of messages whose enqueue was lost reads only pending rows.
+            models.Index(fields=["created_at"], name="notification_pending_idx",
+                         condition=Q(status="pending")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} → {self.address} ({self.get_channel_display()})"
