@@ -148,6 +148,18 @@ def board(agency: Agency, *, limit: int = 8) -> dict:
     }
 
 
+def people_ahead(ticket: Ticket) -> int:
+    """How many waiting tickets of the same service will be called before this one."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0
+    ahead = Ticket.objects.filter(service_id=ticket.service_id, day=ticket.day, status=TicketStatus.WAITING)
+    if ticket.is_priority:
+        ahead = ahead.filter(is_priority=True, id__lt=ticket.id)
+    else:
+        ahead = ahead.filter(Q(is_priority=True) | Q(id__lt=ticket.id))
+    return ahead.count()
+
+
 def waiting_count(counter: Counter) -> int:
     return Ticket.objects.filter(
         service__in=counter.services.values("pk"), day=today(), status=TicketStatus.WAITING

@@ -1,0 +1,144 @@
+"""What the desk reads: dossiers waiting for its check, dossiers to hand back, earlier applicant data."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Agency, User
+from accounts.roles import Role
+from accounts.validators import normalize_phone
+from dossiers.deadlines import working_seconds_between
+from dossiers.models import Channel, Dossier, Status
+from procedures.models import Procedure
+from procedures.text import fold
+
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class WaitingDossier:
+    dossier: Dossier
+    seconds_left: int  # working seconds until confirm_due_at; negative when already late
+
+    @property
+    def urgency(self) -> str:
+        """ok / warn / bad: the colour of the badge (late or under one working hour is red)."""
+        if self.seconds_left < HOUR:
+            return "bad"
+        if self.seconds_left < settings.ONLINE_CONFIRM_WORKING_HOURS * HOUR // 2:
+            return "warn"
+        return "ok"
+
+    @property
+    def is_late(self) -> bool:
+        return self.seconds_left < 0
+
+    @property
+    def hours(self) -> int:
+        return abs(self.seconds_left) // HOUR
+
+    @property
+    def minutes(self) -> int:
+        return abs(self.seconds_left) % HOUR // 60
+
+
+def confirm_seconds_left(dossier: Dossier, agency: Agency | None, now: dt.datetime) -> int:
+    """Working seconds left of the desk's 8 working hours to confirm an online dossier (DOMAIN.md A)."""
+    due = dossier.confirm_due_at
+    if due is None:
+        return settings.ONLINE_CONFIRM_WORKING_HOURS * HOUR
+    if due >= now:
+        return working_seconds_between(now, due, agency=agency)
+    return -working_seconds_between(due, now, agency=agency)
+
+
+def online_waiting_qs(user: User) -> QuerySet[Dossier]:
+    return (
+        Dossier.objects.filter(status=Status.SUBMITTED, channel=Channel.ONLINE, receiving_agency_id=user.agency_id)
+        .select_related("procedure")
+        .order_by("confirm_due_at", "submitted_at", "id")
+    )
+
+
+def online_waiting(user: User, *, agency: Agency, now: dt.datetime | None = None,
+                   limit: int | None = None) -> list[WaitingDossier]:
+    """Online dossiers the clerk's agency must confirm, the most urgent first."""
+    now = now or timezone.now()
+    qs = online_waiting_qs(user)
+    if limit:
+        qs = qs[:limit]
+    return [WaitingDossier(d, confirm_seconds_left(d, agency, now)) for d in qs]
+
+
+def returnable(user: User, q: str) -> QuerySet[Dossier]:
+    """Dossiers with a result ready to hand back at the clerk's agency, by code, ID number or phone."""
+    q = (q or "").strip()
+    qs = Dossier.objects.filter(status=Status.RESULT_READY, receiving_agency_id=user.agency_id)
+    if q:
+        phone = normalize_phone(q)
+        qs = qs.filter(
+            Q(code__iexact=q.replace(" ", "")) | Q(applicant_id_number=q.upper()) | Q(applicant_phone=phone)
+        )
+    return qs.select_related("procedure").order_by("due_at", "id")
+
+
+def latest_applicant(user: User, id_number: str) -> dict | None:
+    """Prefill from the latest dossier with this ID number received at the clerk's agency, else from the
+    citizen's own account. Only the clerk's agency: personal data is shown where it was collected
+    (Decree 13/2023 purpose limitation)."""
+    id_number = (id_number or "").strip().upper()
+    if len(id_number) < 8:
+        return None
+    dossier = (
+        Dossier.objects.filter(applicant_id_number=id_number, receiving_agency_id=user.agency_id)
+        .exclude(status=Status.DRAFT)
+        .order_by("-created_at", "-id")
+        .only("applicant_name", "applicant_id_type", "applicant_id_number", "applicant_phone",
+              "applicant_email", "applicant_address")
+        .first()
+    )
+    if dossier is not None:
+        return {
+            "name": dossier.applicant_name, "id_type": dossier.applicant_id_type,
+            "id_number": dossier.applicant_id_number, "phone": dossier.applicant_phone,
+            "email": dossier.applicant_email, "address": dossier.applicant_address,
+        }
+    account = User.objects.filter(cccd=id_number, is_active=True).first()
+    if account is not None:
+        return {
+            "name": account.full_name, "id_type": "cccd", "id_number": account.cccd,
+            "phone": account.phone or "", "email": account.email, "address": account.address,
+        }
+    return None
+
+
+def find_citizen(q: str) -> User | None:
+    """The citizen account for assisted digital filing, by CCCD or phone (exact: no browsing)."""
+    q = (q or "").strip()
+    if not q:
+        return None
+    phone = normalize_phone(q)
+    return (
+        User.objects.filter(Q(cccd=q) | Q(phone=phone), is_active=True, groups__name=Role.CITIZEN)
+        .distinct().first()
+    )
+
+
+def search_procedures_for_desk(user: User, q: str, *, limit: int = 15) -> list[Procedure]:
+    """The catalog's diacritics-insensitive search, limited to procedures the desk can accept."""
+    q = (q or "").strip()
+    try:  # the catalog's own search when it has landed (one place for the rule)
+        from procedures.selectors import search_procedures
+    except ImportError:  # pragma: no cover — the fallback until the catalog selector exists
+        search_procedures = None
+    if search_procedures is not None:
+        qs = search_procedures(q)
+    else:
+        qs = Procedure.objects.all()
+        for word in fold(q).split():
+            qs = qs.filter(search_text__contains=word)
+    qs = qs.filter(is_active=True, current_version__isnull=False)
+    return list(qs.select_related("field").order_by("code")[:limit])
