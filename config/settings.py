@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.portal",
+                "dossiers.context_processors.alerts",
             ],
         },
     },
@@ -250,3 +251,20 @@ SAME_DAY_CUTOFF = env("SAME_DAY_CUTOFF", default="15:00")
 ONLINE_CONFIRM_WORKING_HOURS = env.int("ONLINE_CONFIRM_WORKING_HOURS", default=8)
 NEAR_DUE_WORKING_HOURS = env.float("NEAR_DUE_WORKING_HOURS", default=8.0)
 ISSUING_SYSTEM = env("ISSUING_SYSTEM", default="Cổng Dịch vụ công Một Cửa")
+DEADLINE_SWEEP_CHUNK = env.int("DEADLINE_SWEEP_CHUNK", default=2000)  # dossiers per keyset page of the sweep
+
+# Citizen notifications (dossiers/notifications/): an outbox sent by Celery with retries and backoff.
+# NOTIFY_SMS / NOTIFY_ZALO: "off", "console" (to the log), "http" (JSON POST to NOTIFY_<CH>_URL with the
+# bearer NOTIFY_<CH>_TOKEN) or the dotted path of your own channel class.
+NOTIFY_EMAIL = env.bool("NOTIFY_EMAIL", default=True)
+NOTIFY_SMS = env("NOTIFY_SMS", default="console")
+NOTIFY_SMS_URL = env("NOTIFY_SMS_URL", default="")
+NOTIFY_SMS_TOKEN = env("NOTIFY_SMS_TOKEN", default="")
+NOTIFY_ZALO = env("NOTIFY_ZALO", default="off")
+NOTIFY_ZALO_URL = env("NOTIFY_ZALO_URL", default="")
+NOTIFY_ZALO_TOKEN = env("NOTIFY_ZALO_TOKEN", default="")
+NOTIFY_HTTP_TIMEOUT = env.float("NOTIFY_HTTP_TIMEOUT", default=10.0)
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=8)
+NOTIFY_RETRY_BACKOFF = env.int("NOTIFY_RETRY_BACKOFF", default=30)  # seconds; doubles each retry
+NOTIFY_RETRY_BACKOFF_MAX = env.int("NOTIFY_RETRY_BACKOFF_MAX", default=600)
+NOTIFY_STALE_MINUTES = env.int("NOTIFY_STALE_MINUTES", default=120)  # re-enqueue rows pending this long

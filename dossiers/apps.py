@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class DossiersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dossiers"
+
+    def ready(self):
+        from .notifications import receivers  # noqa: F401 (connects the citizen notifications to the workflow)
