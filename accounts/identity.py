@@ -10,6 +10,7 @@ from django.db import transaction
 
 from .models import User
 from .roles import Role
+from .validators import MOBILE_RE, normalize_phone
 
 
 @transaction.atomic
@@ -24,11 +25,19 @@ def citizen_from_identity_claims(claims: dict) -> User:
         user = User(username=f"vneid-{subject}"[:150])
         user.set_unusable_password()
     user.oidc_subject = subject
-    user.cccd = cccd or user.cccd
     user.full_name = claims.get("name") or user.full_name
-    user.email = claims.get("email") or user.email
-    user.phone = claims.get("phone_number") or user.phone
-    user.identity_verified = bool(cccd)
+    # Identifiers the provider sends are taken only when no other account holds them: a phone or
+    # e-mail registered by someone else must not make the national sign-on fail or steal that login.
+    others = User.objects.exclude(pk=user.pk) if user.pk else User.objects.all()
+    if cccd and not others.filter(cccd=cccd).exists():
+        user.cccd = cccd
+        user.identity_verified = True
+    email = (claims.get("email") or "").strip()
+    if email and not others.filter(email__iexact=email).exists():
+        user.email = email
+    phone = normalize_phone(claims.get("phone_number") or "")
+    if phone and MOBILE_RE.match(phone) and not others.filter(phone=phone).exists():
+        user.phone = phone
     user.save()
     user.groups.add(Group.objects.get_or_create(name=Role.CITIZEN)[0])
     return user

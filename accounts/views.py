@@ -15,10 +15,16 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        # 429 tells clients and proxies the account or address is being throttled; 400 otherwise.
+        response = super().form_invalid(form)
+        response.status_code = 429 if form.throttled else 400
+        return response
+
 
 @require_http_methods(["GET", "POST"])
 def register(request):
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
