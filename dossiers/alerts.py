@@ -18,9 +18,9 @@ How it stays correct when it runs every few minutes on a million dossiers:
   SQLite, a cache lock. A sweep that finds the lock taken returns at once: the running one does the work.
 
 "Near due" means less than ``settings.NEAR_DUE_WORKING_HOURS`` of working time left (default 8 hours = one
-working day), counted on the calendar of the agency that set the deadline — so a long weekend or Tết in
-between does not trigger a warning days early. Paused dossiers (supplement) are not swept: their clock does
-not run, and ``due_at`` moves forward when they resume.
+working day), counted on the calendar of the receiving agency (the workflow counts every deadline there) —
+so a long weekend or Tết in between does not trigger a warning days early. Paused dossiers (supplement) are
+not swept: their clock does not run, and ``due_at`` moves forward when they resume.
 """
 
 from __future__ import annotations
@@ -184,7 +184,8 @@ def _missing(kind: str, deadline_field: str) -> Exists:
 def candidates_q(now: datetime, near: NearThresholds) -> Q:
     """Open dossiers with at least one crossed deadline that has no alert yet (the anti-join)."""
     due_near = near.q("due_at", "receiving_agency_id")
-    step_near = near.q("step_due_at", "current_agency_id")
+    # The workflow counts step deadlines on the receiving agency's calendar too (workflow._calendar_agency).
+    step_near = near.q("step_due_at", "receiving_agency_id")
     return (
         (Q(due_at__lt=now) & _missing(AlertKind.OVERDUE, "due_at"))
         | (Q(due_at__gte=now) & due_near & _missing(AlertKind.NEAR_DUE, "due_at"))
@@ -207,7 +208,7 @@ def deadlines_crossed(row: dict, now: datetime, near: NearThresholds) -> list[tu
     if step_due is not None:
         if step_due < now:
             found.append((AlertKind.STEP_OVERDUE, step_due))
-        elif step_due < near.for_agency(row["current_agency_id"]):
+        elif step_due < near.for_agency(row["receiving_agency_id"]):
             found.append((AlertKind.STEP_NEAR_DUE, step_due))
     confirm_due = row["confirm_due_at"]
     if row["status"] == Status.SUBMITTED and confirm_due is not None and confirm_due < now:

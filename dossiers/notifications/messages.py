@@ -11,7 +11,17 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import deadlines
-from ..models import Delivery, Dossier, Extension, FormKind, IssuedDocument, NotificationEvent, Pause, StepLog
+from ..models import (
+    Delivery,
+    Dossier,
+    Extension,
+    ExtensionKind,
+    FormKind,
+    IssuedDocument,
+    NotificationEvent,
+    Pause,
+    StepLog,
+)
 
 # The workflow's actions that matter to the citizen (CONTRACTS.md), and what we tell them.
 EVENT_FOR_ACTION = {
@@ -111,16 +121,22 @@ def _event_text(event: str, dossier: Dossier, step: StepLog | None) -> tuple[str
             "new": _when(extension.new_due_at if extension else dossier.due_at),
             "reason": extension.reason if extension else facts.get("reason", ""),
         }
-        long = _(
-            "%(agency)s thành thật xin lỗi vì hồ sơ của ông/bà chưa có kết quả đúng hẹn (%(previous)s). "
-            "Lý do: %(reason)s. Ngày hẹn trả kết quả mới: %(new)s."
-        ) % values
+        if extension is not None and extension.kind == ExtensionKind.EXTENSION:
+            long = _(
+                "Thời hạn giải quyết hồ sơ của ông/bà được gia hạn (hẹn cũ: %(previous)s). Lý do: %(reason)s. "
+                "Ngày hẹn trả kết quả mới: %(new)s."
+            ) % values
+        else:
+            long = _(
+                "%(agency)s thành thật xin lỗi vì hồ sơ của ông/bà chưa có kết quả đúng hẹn (%(previous)s). "
+                "Lý do: %(reason)s. Ngày hẹn trả kết quả mới: %(new)s."
+            ) % values
         apology = IssuedDocument.objects.filter(dossier=dossier, kind=FormKind.APOLOGY).order_by(
             "-issued_at", "-id").first()
         if apology is not None:
             long += "\n" + _("Văn bản xin lỗi và hẹn lại ngày trả kết quả được gửi kèm thư này.")
             attachments.append({"document_id": apology.pk, "filename": f"xin-loi-{code}.pdf"})
-        short = _("%(agency)s xin lỗi: hồ sơ %(code)s chậm so với hẹn. Hẹn trả mới: %(new)s.") % {
+        short = _("Hồ sơ %(code)s được hẹn lại ngày trả kết quả: %(new)s. Lý do: %(reason)s.") % {
             **values, "code": code}
     elif event == NotificationEvent.RETURNED:
         long = _(
