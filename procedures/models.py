@@ -1,9 +1,12 @@
 """The public catalog: what a published procedure record holds (DOMAIN.md Part A "Procedure record", B §3)."""
 
+import unicodedata
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -24,6 +27,8 @@ class OnlineLevel(models.TextChoices):
     FULL = "toan_trinh", _("Toàn trình (mức độ 4)")
     PARTIAL = "mot_phan", _("Một phần (mức độ 3)")
     NONE = "none", _("Không cung cấp trực tuyến")
+    # The source did not say (README of the seed data: show "not published", never invent "not online").
+    UNPUBLISHED = "chua_cong_bo", _("Chưa công bố")
 
 
 class TimeUnit(models.TextChoices):
@@ -97,10 +102,20 @@ class Procedure(models.Model):
         return f"{self.code} {self.name}"
 
     def save(self, *args, **kwargs):
-        self.search_text = fold(f"{self.code} {self.name}")
+        # Text pasted from old TCVN3/VNI conversions is often decomposed (NFD); store one spelling.
+        self.name = unicodedata.normalize("NFC", self.name)
+        self.search_text = self.build_search_text(self.code, self.name, self.local_code)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:detail", args=[self.code])
+
+    @staticmethod
+    def build_search_text(code: str, name: str, local_code: str = "") -> str:
+        """What search matches against; also for rows written without ``save()`` (bulk_create)."""
+        return fold(" ".join(part for part in (code, local_code, name) if part))
 
     @property
     def is_online(self) -> bool:
@@ -151,6 +166,12 @@ class ProcedureCase(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.committed_time is not None and self.legal_time is not None and self.committed_time > self.legal_time:
+            raise ValidationError(
+                {"committed_time": _("Thời hạn cơ quan cam kết không được dài hơn thời hạn theo luật.")}
+            )
 
     @property
     def time_limit(self) -> Decimal | None:
