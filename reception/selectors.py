@@ -73,16 +73,34 @@ def online_waiting(user: User, *, agency: Agency, now: dt.datetime | None = None
     return [WaitingDossier(d, confirm_seconds_left(d, agency, now)) for d in qs]
 
 
-def returnable(user: User, q: str) -> QuerySet[Dossier]:
-    """Dossiers with a result ready to hand back at the clerk's agency, by code, ID number or phone."""
+def _matching(q: str) -> Q:
+    """A dossier code, the applicant's ID number or phone — exact values, as written on the papers."""
     q = (q or "").strip()
-    qs = Dossier.objects.filter(status=Status.RESULT_READY, receiving_agency_id=user.agency_id)
-    if q:
-        phone = normalize_phone(q)
-        qs = qs.filter(
-            Q(code__iexact=q.replace(" ", "")) | Q(applicant_id_number=q.upper()) | Q(applicant_phone=phone)
-        )
-    return qs.select_related("procedure").order_by("due_at", "id")
+    return Q(code__iexact="".join(q.split())) | Q(applicant_id_number=q.upper()) | Q(applicant_phone=normalize_phone(q))
+
+
+@dataclass(frozen=True)
+class Found:
+    to_return: list[Dossier]      # result ready: hand it over
+    to_check: list[Dossier]       # back with a supplement asked at the desk, or online and waiting
+    others: list[Dossier]         # anything else at this desk, to open and read
+
+    @property
+    def empty(self) -> bool:
+        return not (self.to_return or self.to_check or self.others)
+
+
+def find_at_desk(user: User, q: str, *, limit: int = 30) -> Found:
+    """Dossiers received (or to be received) at the clerk's agency matching a code, ID number or phone."""
+    rows = list(
+        Dossier.objects.filter(_matching(q), receiving_agency_id=user.agency_id).exclude(status=Status.DRAFT)
+        .select_related("procedure").order_by("-created_at", "-id")[:limit]
+    )
+    to_return = [d for d in rows if d.status == Status.RESULT_READY]
+    to_check = [d for d in rows if d.status == Status.SUBMITTED
+                or (d.status == Status.SUPPLEMENT and d.received_at is None)]
+    others = [d for d in rows if d not in to_return and d not in to_check]
+    return Found(to_return, to_check, others)
 
 
 def latest_applicant(user: User, id_number: str) -> dict | None:
@@ -127,7 +145,7 @@ def find_citizen(q: str) -> User | None:
     )
 
 
-def search_procedures_for_desk(user: User, q: str, *, limit: int = 15) -> list[Procedure]:
+def search_procedures_for_desk(user: User, q: str, *, online_only: bool = False, limit: int = 15) -> list[Procedure]:
     """The catalog's diacritics-insensitive search, limited to procedures the desk can accept."""
     q = (q or "").strip()
     try:  # the catalog's own search when it has landed (one place for the rule)
@@ -141,4 +159,6 @@ def search_procedures_for_desk(user: User, q: str, *, limit: int = 15) -> list[P
         for word in fold(q).split():
             qs = qs.filter(search_text__contains=word)
     qs = qs.filter(is_active=True, current_version__isnull=False)
+    if online_only:
+        qs = qs.filter(accepts_online=True)
     return list(qs.select_related("field").order_by("code")[:limit])
