@@ -147,6 +147,8 @@ class WorkCalendar:
         both = self.days_off.keys() & self.extra_working_days.keys()
         if both:
             raise ValueError(f"a day cannot be both a day off and a working day: {sorted(both)}")
+        self._working: dict[date, bool] = {}
+        self._tallies: dict[int, list[int]] = {}
         self._session_seconds = sum(
             (datetime.combine(date.min, e) - datetime.combine(date.min, s)).total_seconds() for s, e in self.sessions
         )
@@ -177,11 +179,16 @@ class WorkCalendar:
         return None
 
     def is_working_day(self, day: date) -> bool:
-        if day in self.days_off:
-            return False
-        if day in self.extra_working_days:
-            return True
-        return day.weekday() < 5 and day not in _public_holidays(day.year, "vi")
+        known = self._working.get(day)
+        if known is None:
+            if day in self.days_off:
+                known = False
+            elif day in self.extra_working_days:
+                known = True
+            else:
+                known = day.weekday() < 5 and day not in _public_holidays(day.year, "vi")
+            self._working[day] = known  # a few thousand dates at most: the calendar lives per version
+        return known
 
     def next_working_day(self, day: date, *, include: bool = False) -> date:
         """The first working day after ``day`` (or ``day`` itself when ``include`` and it is one)."""
@@ -191,6 +198,27 @@ class WorkCalendar:
                 return current
             current += timedelta(days=1)
         raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {day}")
+
+    def count_working_days(self, start: date, end: date) -> int:
+        """Working days in [start, end], in constant time per year (a running tally per year, cached)."""
+        if start > end:
+            return 0
+        first, last = self._tally(start.year), self._tally(end.year)
+        begin, finish = start.timetuple().tm_yday, end.timetuple().tm_yday
+        if start.year == end.year:
+            return first[finish] - first[begin - 1]
+        whole_years = sum(self._tally(year)[-1] for year in range(start.year + 1, end.year))
+        return first[-1] - first[begin - 1] + whole_years + last[finish]
+
+    def _tally(self, year: int) -> list[int]:
+        tally = self._tallies.get(year)
+        if tally is None:
+            january_first = date(year, 1, 1)
+            tally = [0]
+            for offset in range((date(year + 1, 1, 1) - january_first).days):
+                tally.append(tally[-1] + self.is_working_day(january_first + timedelta(days=offset)))
+            self._tallies[year] = tally
+        return tally
 
     def working_days_between(self, start: date, end: date) -> tuple[int, list[tuple[date, str]]]:
         """Working days in [start, end] (both included) and every non-working day there with its reason."""
@@ -270,16 +298,23 @@ class WorkCalendar:
         start, end = localize(start), localize(end)
         if end <= start:
             return 0
-        total = timedelta()
-        day = start.date()
-        while day <= end.date():
-            if self.is_working_day(day):
-                for s, e in self._intervals(day):
-                    overlap = min(e, end) - max(s, start)
-                    if overlap > timedelta():
-                        total += overlap
-            day += timedelta(days=1)
+        first, last = start.date(), end.date()
+        total = self._worked_within(first, start, end)
+        if last > first:
+            total += self._worked_within(last, start, end)
+            # Days strictly in between are whole working days or none: count them from the yearly tallies.
+            whole_days = self.count_working_days(first + timedelta(days=1), last - timedelta(days=1))
+            total += timedelta(seconds=whole_days * self._session_seconds)
         return int(total.total_seconds())
+
+    def _worked_within(self, day: date, start: datetime, end: datetime) -> timedelta:
+        total = timedelta()
+        if self.is_working_day(day):
+            for s, e in self._intervals(day):
+                overlap = min(e, end) - max(s, start)
+                if overlap > timedelta():
+                    total += overlap
+        return total
 
     # ----- due dates --------------------------------------------------------------------------------
 

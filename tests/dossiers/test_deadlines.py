@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import holidays
 import pytest
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ from dossiers import deadlines
 from dossiers.deadlines import VN_TZ, WorkCalendar, calendar_for, format_vn
 from dossiers.models import CalendarException, CalendarExceptionKind
 from procedures.models import TimeUnit
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, UserFactory
 
 MAKE_UP_SATURDAY_2026 = date(2026, 8, 22)
 
@@ -409,3 +410,31 @@ def test_thirty_working_days_skip_whole_days(cal):
         cal.due_at(at("2026-01-05 09:00"), 30)
     # ~0.1 ms each here; a minute-by-minute walk would take seconds.
     assert clock.perf_counter() - begin < 1.0
+
+
+days = st.dates(min_value=date(2023, 1, 1), max_value=date(2028, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=days, last=days)
+def test_counting_working_days_agrees_with_listing_them(first, last):
+    count, off = PROPERTY_CALENDAR.working_days_between(first, last)
+    assert PROPERTY_CALENDAR.count_working_days(first, last) == count
+    assert count + len(off) == max((last - first).days + 1, 0)
+
+
+# ----- the admin --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_lists_and_adds_calendar_exceptions(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get(reverse("admin:dossiers_calendarexception_changelist"))
+    assert response.status_code == 200
+    assert "Thứ Bảy" in response.content.decode()  # the seeded 22/08/2026
+    response = client.post(
+        reverse("admin:dossiers_calendarexception_add"),
+        {"date": "2026-11-06", "kind": "off", "name": "Nghỉ theo quyết định của UBND tỉnh", "agency": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert deadlines.due_at(start=at("2026-11-05 09:00"), limit=1) == at("2026-11-09 09:00")
