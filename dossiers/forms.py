@@ -12,6 +12,7 @@ from accounts.validators import normalize_phone, validate_identity_number, valid
 from procedures.models import Procedure
 
 from .models import CopyKind, Delivery, Status
+from .uploads import ALLOWED_EXTENSIONS
 
 
 def delivery_choices(procedure: Procedure) -> list[tuple[str, str]]:
@@ -24,16 +25,29 @@ def delivery_choices(procedure: Procedure) -> list[tuple[str, str]]:
     return choices
 
 
-class CaseChoiceForm(forms.Form):
+class StartForm(forms.Form):
+    """The first choice of the journey: the case (trường hợp) and, where several agencies handle the
+    procedure, where to file. A field with one possible answer is left out."""
+
     case = forms.ModelChoiceField(
         label=_("Trường hợp của bạn"), queryset=None, widget=forms.RadioSelect, empty_label=None,
         error_messages={"required": _("Hãy chọn trường hợp phù hợp với bạn."),
                         "invalid_choice": _("Trường hợp đã chọn không thuộc thủ tục này.")},
     )
+    agency = forms.ModelChoiceField(
+        label=_("Nơi nộp hồ sơ"), queryset=None, empty_label=_("— Chọn cơ quan —"),
+        error_messages={"required": _("Hãy chọn cơ quan tiếp nhận hồ sơ."),
+                        "invalid_choice": _("Cơ quan đã chọn không tiếp nhận thủ tục này.")},
+    )
 
-    def __init__(self, *args, cases, **kwargs):
+    def __init__(self, *args, cases, agencies, ask_case: bool, ask_agency: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases
+        self.fields["agency"].queryset = agencies
+        if not ask_case:
+            del self.fields["case"]
+        if not ask_agency:
+            del self.fields["agency"]
 
 
 class ApplicantForm(forms.Form):
@@ -59,6 +73,9 @@ class ApplicantForm(forms.Form):
         for field in self.fields.values():
             field.error_messages["required"] = _("Vui lòng nhập thông tin này.")
         self.fields["delivery"].error_messages["required"] = _("Hãy chọn cách nhận kết quả.")
+        self.fields["delivery"].error_messages["invalid_choice"] = _(
+            "Thủ tục này không trả kết quả theo hình thức đã chọn.")
+        self.fields["applicant_id_type"].error_messages["invalid_choice"] = _("Loại giấy tờ tùy thân không hợp lệ.")
         self.fields["applicant_email"].error_messages["invalid"] = _("Địa chỉ thư điện tử không hợp lệ.")
 
     def clean_applicant_name(self):
@@ -102,9 +119,13 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label=_("Chọn tệp"), required=False,
-                              help_text=_("PDF, JPG hoặc PNG; có thể chọn nhiều tệp."))
+    # The size and the real (sniffed) type are judged by the upload service, file by file.
+    files = MultipleFileField(label=_("Chọn tệp"), required=False)
     copy_kind = forms.ChoiceField(label=_("Loại bản"), choices=CopyKind.choices, initial=CopyKind.PHOTOCOPY)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].widget.attrs["accept"] = ",".join(sorted(ALLOWED_EXTENSIONS))
 
 
 class WithdrawForm(forms.Form):
@@ -155,12 +176,15 @@ class InboxFilterForm(forms.Form):
 
     INBOX_STATUSES = (Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT,
                       Status.FINANCIAL, Status.RESULT_READY)
+    AWAITING_APPROVAL = "awaiting_approval"  # a sub-step of "processing": the leader's queue
 
     def __init__(self, *args, procedures, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["procedure"].queryset = procedures
-        self.fields["status"].choices = [("", _("Mọi trạng thái"))] + [
-            (s.value, s.label) for s in self.INBOX_STATUSES
+        self.fields["status"].choices = [
+            ("", _("Mọi trạng thái")),
+            *((s.value, s.label) for s in self.INBOX_STATUSES),
+            (self.AWAITING_APPROVAL, _("Chờ lãnh đạo phê duyệt")),
         ]
         for field in self.fields.values():
             field.error_messages["invalid_choice"] = _("Giá trị lọc không hợp lệ.")
@@ -185,28 +209,33 @@ class AssignForm(forms.Form):
 
 
 class TransferForm(NoteMixin):
+    """Hand over to a colleague of the same agency, or to another agency (liên thông), whose own staff
+    then assign it: the person list is the current agency's, so it stays short."""
+
     to_agency = forms.ModelChoiceField(label=_("Chuyển đến cơ quan"), queryset=None,
                                        error_messages={"required": _("Hãy chọn cơ quan nhận."),
                                                        "invalid_choice": _("Cơ quan đã chọn không hợp lệ.")})
-    to_user = forms.ModelChoiceField(label=_("Người nhận (không bắt buộc)"), queryset=None, required=False,
+    to_user = forms.ModelChoiceField(label=_("Người nhận trong cơ quan đang xử lý (không bắt buộc)"), queryset=None,
+                                     required=False,
                                      error_messages={"invalid_choice": _("Người nhận đã chọn không hợp lệ.")})
 
     def __init__(self, *args, dossier, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_agency"].queryset = Agency.objects.filter(is_active=True).order_by("name")
+        self.fields["to_agency"].initial = dossier.current_agency_id
         self.fields["to_user"].queryset = (
-            User.objects.filter(is_active=True, agency__isnull=False,
-                                groups__name__in=[Role.SPECIALIST, Role.LEADER, Role.CLERK])
-            .select_related("agency").distinct().order_by("agency__name", "full_name")
+            User.objects.filter(is_active=True, agency_id=dossier.current_agency_id,
+                                groups__name__in=[Role.SPECIALIST, Role.LEADER])
+            .exclude(pk=user.pk).distinct().order_by("full_name", "username")
         )
-        self.fields["to_user"].label_from_instance = lambda u: f"{u} — {u.agency}"
         self.order_fields(["to_agency", "to_user", "note"])
 
     def clean(self):
         data = super().clean()
         to_agency, to_user = data.get("to_agency"), data.get("to_user")
         if to_agency and to_user and to_user.agency_id != to_agency.pk:
-            self.add_error("to_user", _("Người nhận phải thuộc cơ quan được chọn."))
+            self.add_error("to_user", _("Người nhận phải thuộc cơ quan được chọn; khi chuyển liên thông, "
+                                        "hãy để trống để cơ quan nhận tự phân công."))
         return data
 
 

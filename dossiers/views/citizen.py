@@ -1,0 +1,80 @@
+"""'Hồ sơ của tôi': the citizen's own dossiers, one dossier's page, and withdrawal."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.errors import DomainError
+
+from .. import selectors, services
+from ..forms import WithdrawForm
+from ..models import Dossier, Status
+from ._common import action_label, posted, role_required, status_badge, weekday
+from .workflow_ui import can_withdraw
+
+PAGE_SIZE = 20
+
+
+@role_required()
+def my_dossiers(request):
+    # The selector returns only the user's own dossiers, so any signed-in user may open the page.
+    paginator = Paginator(selectors.dossiers_of_citizen(request.user), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [
+        {"dossier": d, "badge": status_badge(d.status), "can_withdraw": can_withdraw(d, request.user),
+         "due_weekday": weekday(d.due_at)}
+        for d in page.object_list
+    ]
+    return render(request, "dossiers/citizen/my_dossiers.html", {"page": page, "rows": rows})
+
+
+def _own(request, pk) -> Dossier:
+    return selectors.dossier_for_citizen(request.user, pk)  # another's dossier is a 404, not a 403
+
+
+@role_required()
+def my_dossier(request, pk):
+    dossier = _own(request, pk)
+    if dossier.status == Status.DRAFT:
+        return redirect("dossiers:submit-details", pk=dossier.pk)
+    steps = [
+        {"at": s.at, "label": action_label(s.action), "status": s.get_to_status_display(),
+         "agency": s.to_agency or s.from_agency}
+        for s in dossier.steps.select_related("from_agency", "to_agency").order_by("at", "id")
+    ]
+    pause = dossier.pauses.filter(ended_at__isnull=True).first() if dossier.status == Status.SUPPLEMENT else None
+    return render(request, "dossiers/citizen/my_dossier.html", {
+        "dossier": dossier, "badge": status_badge(dossier.status), "steps": steps, "pause": pause,
+        "attachments": dossier.attachments.select_related("required_document").order_by("id"),
+        "documents": dossier.documents.order_by("issued_at", "id"),
+        "can_withdraw": can_withdraw(dossier, request.user), "due_weekday": weekday(dossier.due_at),
+    })
+
+
+@role_required()
+@require_http_methods(["GET", "POST"])
+def withdraw(request, pk):
+    dossier = _own(request, pk)
+    form = WithdrawForm(posted(request))
+    status = 200
+    allowed = can_withdraw(dossier, request.user)
+    if not allowed:
+        form.add_error(None, _("Hồ sơ ở trạng thái “%(status)s” không thể rút được nữa.")
+                       % {"status": dossier.get_status_display()})
+        status = 409
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                services.dossier_withdraw(dossier=dossier, by=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.http_status
+            else:
+                messages.success(request, _("Đã rút hồ sơ %(code)s.") % {"code": dossier.code or dossier.pk})
+                return redirect("dossiers:my-dossiers")
+        else:
+            status = 400
+    return render(request, "dossiers/citizen/withdraw.html", {"dossier": dossier, "form": form, "allowed": allowed},
+                  status=status)
