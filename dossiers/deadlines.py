@@ -119,6 +119,10 @@ class WorkCalendar:
 
     ``days_off`` and ``extra_working_days`` take a set of dates or a mapping date → reason; they win over
     the public holidays and the weekend. A date may not be in both.
+
+    A working day is ``working_day_hours`` (8) hours of working time, to the letter of DOMAIN.md ("N working
+    days = N × 8 working hours"), whatever the agency's sessions add up to; with the default sessions, or
+    any 8-hour day, N working days end at the same clock time N working days later.
     """
 
     def __init__(
@@ -326,7 +330,8 @@ class WorkCalendar:
         """
         received = localize(received)
         day = received.date()
-        if self.is_working_day(day) and received.time() < self.cutoff:
+        # The closing-time check matters only for an agency that closes before the cut-off.
+        if self.is_working_day(day) and received.time() < self.cutoff and received < self.closing_time(day):
             return self.closing_time(day)
         return self.closing_time(self.next_working_day(day))
 

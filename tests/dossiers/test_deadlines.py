@@ -247,6 +247,8 @@ CUSTOM_SESSIONS = [
     (MORNING_0730, "2023-10-26 07:00", 0.5, "2023-10-26 11:30", "opens 07:30"),
     (SHORT_DAY, "2023-10-26 14:00", 0, "2023-10-26 16:30", "same day ends at the agency's closing time"),
     (SHORT_DAY, "2023-10-23 08:00", 1, "2023-10-24 08:30", "a working day is 8 working hours (DOMAIN.md)"),
+    (((time(7), time(11)), (time(12), time(14))), "2023-10-26 14:30", 0, "2023-10-27 14:00",
+     "same day: an agency closing before the cut-off never gets a due date before the receipt"),
 ]
 
 
