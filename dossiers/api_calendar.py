@@ -187,7 +187,8 @@ class DueView(APIView):
             OpenApiParameter("start", OpenApiTypes.DATETIME, required=True,
                              description="Thời điểm tiếp nhận, ISO 8601 (không có múi giờ: giờ Việt Nam)."),
             OpenApiParameter("days", OpenApiTypes.NUMBER, required=True,
-                             description="Thời hạn giải quyết (≥ 0, cho phép số lẻ như 0.5)."),
+                             description="Thời hạn giải quyết theo đơn vị `unit` (≥ 0, cho phép số lẻ như 0.5; "
+                                         "0 = giải quyết trong ngày)."),
             OpenApiParameter("unit", OpenApiTypes.STR, required=False, enum=list(deadlines.UNITS),
                              description="Đơn vị thời hạn; mặc định working_days."),
             AGENCY_PARAMETER,
