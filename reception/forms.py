@@ -56,6 +56,12 @@ class IntakeForm(ApplicantDeskForm, DecisionFields):
                                 choices=[(Channel.DESK.value, Channel.DESK.label),
                                          (Channel.POSTAL.value, Channel.POSTAL.label)])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The applicant form words every "required" alike; the outcome has its own sentence.
+        self.fields["outcome"].error_messages["required"] = DecisionFields.base_fields["outcome"].error_messages[
+            "required"]
+
 
 class CheckForm(DecisionFields):
     delivery = forms.ChoiceField(label=_("Hình thức nhận kết quả"), widget=forms.RadioSelect)

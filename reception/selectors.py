@@ -13,7 +13,7 @@ from accounts.validators import normalize_phone
 from dossiers.deadlines import working_seconds_between
 from dossiers.models import Channel, Dossier, Status
 from procedures.models import Procedure
-from procedures.text import fold
+from procedures.selectors import search_procedures
 
 HOUR = 3600
 
@@ -146,19 +146,8 @@ def find_citizen(q: str) -> User | None:
 
 
 def search_procedures_for_desk(user: User, q: str, *, online_only: bool = False, limit: int = 15) -> list[Procedure]:
-    """The catalog's diacritics-insensitive search, limited to procedures the desk can accept."""
-    q = (q or "").strip()
-    try:  # the catalog's own search when it has landed (one place for the rule)
-        from procedures.selectors import search_procedures
-    except ImportError:  # pragma: no cover — the fallback until the catalog selector exists
-        search_procedures = None
-    if search_procedures is not None:
-        qs = search_procedures(q)
-    else:
-        qs = Procedure.objects.all()
-        for word in fold(q).split():
-            qs = qs.filter(search_text__contains=word)
-    qs = qs.filter(is_active=True, current_version__isnull=False)
+    """The catalog's own search (diacritics-insensitive, best matches first), limited to what can be filed."""
+    qs = search_procedures(q, queryset=Procedure.objects.select_related("field").filter(current_version__isnull=False))
     if online_only:
         qs = qs.filter(accepts_online=True)
-    return list(qs.select_related("field").order_by("code")[:limit])
+    return list(qs[:limit])
