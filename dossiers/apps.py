@@ -6,4 +6,5 @@ class DossiersConfig(AppConfig):
     name = "dossiers"
 
     def ready(self):
+        from . import deadlines  # noqa: F401 (connects the calendar cache invalidation to CalendarException)
         from .notifications import receivers  # noqa: F401 (connects the citizen notifications to the workflow)

@@ -11,3 +11,13 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """A rolled-back CalendarException sends no signal: start and end every test with a clean calendar cache."""
+    from dossiers.deadlines import clear_calendar_cache
+
+    clear_calendar_cache()
+    yield
+    clear_calendar_cache()
