@@ -1,8 +1,9 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "procedures"
 urlpatterns = [
-    # Placeholder until the catalog views land.
-    path("", TemplateView.as_view(template_name="home.html"), name="list"),
+    path("", views.procedure_list, name="list"),
+    path("<str:code>/", views.procedure_page, name="detail"),
 ]
