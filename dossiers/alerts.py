@@ -153,13 +153,16 @@ def near_thresholds(now: datetime, seconds: int | None = None) -> NearThresholds
     seconds = near_due_seconds() if seconds is None else seconds
     default = deadlines.add_working_seconds(now, seconds, agency=None)
     own_exceptions = set(
-        CalendarException.objects.filter(agency__isnull=False).values_list("agency_id", flat=True).distinct()
+        CalendarException.objects.filter(agency__isnull=False).order_by().values_list("agency_id", flat=True)
+        .distinct()
     )
     default_sessions = tuple(deadlines.DEFAULT_SESSIONS)
     by_sessions: dict[tuple, datetime] = {}
     by_agency: dict[int, datetime] = {}
-    agencies = Agency.objects.only("id", "morning_start", "morning_end", "afternoon_start", "afternoon_end")
-    for agency in agencies.iterator(chunk_size=2000):
+    # Agencies number in the hundreds (a province's departments and communes): one small read.
+    agencies = Agency.objects.order_by().only("id", "morning_start", "morning_end", "afternoon_start",
+                                              "afternoon_end")
+    for agency in agencies:
         sessions = ((agency.morning_start, agency.morning_end), (agency.afternoon_start, agency.afternoon_end))
         if agency.pk in own_exceptions:
             moment = deadlines.add_working_seconds(now, seconds, agency=agency)
@@ -284,7 +287,7 @@ def sweep(*, now: datetime | None = None, chunk_size: int | None = None) -> Swee
                 for kind, deadline in deadlines_crossed(row, now, near):
                     for user_id in sorted(recipients.for_alert(kind, row)):
                         alerts.append(Alert(dossier_id=row["id"], kind=kind, deadline=deadline, recipient_id=user_id))
-                        by_kind[kind] += 1
+                        by_kind[str(kind)] += 1
             # One transaction per chunk: a dossier's alerts land together or not at all.
             with transaction.atomic():
                 Alert.objects.bulk_create(alerts, ignore_conflicts=True, batch_size=1000)
