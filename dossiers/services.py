@@ -101,18 +101,27 @@ def _check_id_number(id_type: str, number: str) -> None:
 
 
 def _receiving_agency_for(procedure: Procedure, by: User, agency: Agency | None) -> Agency:
+    """Where an online dossier is sent: the agency chosen, else the procedure's only agency, else — for a
+    procedure not yet linked to agencies — the province's one root agency (its service centre forwards)."""
     if agency is not None:
         if not agency.is_active:
             raise DomainError(_("Cơ quan tiếp nhận không còn hoạt động."), code="invalid_agency")
+        linked = procedure.agencies.all()
+        if linked.exists() and not linked.filter(pk=agency.pk).exists():
+            raise DomainError(_("%(agency)s không tiếp nhận thủ tục này.") % {"agency": agency}, code="invalid_agency")
         return agency
+    if by.is_portal_staff and by.agency_id:
+        return by.agency  # a clerk filing for a citizen files at their own desk
     agencies = list(procedure.agencies.filter(is_active=True)[:2])
     if len(agencies) == 1:
         return agencies[0]
-    if not agencies and by.agency_id and by.is_portal_staff:
-        return by.agency
-    if not agencies:
-        raise DomainError(_("Thủ tục này chưa được giao cho cơ quan nào tiếp nhận."), code="no_agency")
-    raise DomainError(_("Thủ tục này được thực hiện tại nhiều cơ quan; hãy chọn nơi nộp hồ sơ."),
+    if len(agencies) > 1:
+        raise DomainError(_("Thủ tục này được thực hiện tại nhiều cơ quan; hãy chọn nơi nộp hồ sơ."),
+                          code="agency_required")
+    roots = list(Agency.objects.filter(parent__isnull=True, is_active=True)[:2])
+    if len(roots) == 1:
+        return roots[0]
+    raise DomainError(_("Thủ tục này chưa được giao cho cơ quan tiếp nhận; hãy chọn nơi nộp hồ sơ."),
                       code="agency_required")
 
 
@@ -192,7 +201,7 @@ def dossier_create_draft(
 @transaction.atomic
 def dossier_update_draft(*, dossier: Dossier, by: User, **fields) -> Dossier:
     """Autosave of a draft: applicant fields (as ``name`` or ``applicant_name``), case, delivery, summary."""
-    fresh = Dossier.objects.select_for_update(of=("self",)).select_related("procedure").get(pk=dossier.pk)
+    fresh = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if not _may_edit_draft(fresh, by):
         raise NotAllowed(_("Bạn không có quyền sửa hồ sơ này."))
     if fresh.status != Status.DRAFT:
@@ -266,7 +275,7 @@ def attachment_add(
         raise DomainError(_("Loại bản giấy tờ không hợp lệ."), code="invalid_copy_kind")
     checked = check_upload(upload)  # before any lock: reading a 10 MB file must not hold the row
     with transaction.atomic():
-        fresh = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        fresh = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if not _may_upload(fresh, by):
             if fresh.status not in STAFF_UPLOAD_STATUSES:
                 raise Conflict(_("Không thể thêm tệp khi hồ sơ đang ở trạng thái “%(status)s”.")
@@ -299,7 +308,7 @@ def attachment_add(
 
 def attachment_remove(*, attachment: Attachment, by: User) -> None:
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=attachment.dossier_id)
+        dossier = Dossier.objects.select_for_update().get(pk=attachment.dossier_id)
         if not _may_upload(dossier, by):
             raise NotAllowed(_("Bạn không có quyền xóa tệp của hồ sơ này."))
         if dossier.status != Status.DRAFT and attachment.uploaded_by_id != by.pk:

@@ -4,6 +4,7 @@ Read the table first. Each line says which action moves a dossier from which sta
 and who may do it, where:
 
 * OWNER      — the citizen whose account submitted the dossier;
+* FILER      — desk staff of the receiving agency, on a dossier staff filed (walk-in, postal, assisted);
 * RECEIVING  — staff of the agency that received it (the one-stop desk);
 * CURRENT    — staff of the agency now handling it; leaders also act for the agencies below theirs, and a
   specialist only on a dossier assigned to them or to nobody.
@@ -58,11 +59,12 @@ logger = logging.getLogger(__name__)
 
 class Where(StrEnum):
     OWNER = "owner"
+    FILER = "filer"
     RECEIVING = "receiving"
     CURRENT = "current"
 
 
-OWNER, RECEIVING, CURRENT = Where.OWNER, Where.RECEIVING, Where.CURRENT
+OWNER, FILER, RECEIVING, CURRENT = Where.OWNER, Where.FILER, Where.RECEIVING, Where.CURRENT
 S, R = Status, Role
 
 # Not statuses: markers for the two lines that do not name a fixed target.
@@ -82,13 +84,14 @@ def _rule(from_statuses, to_status, who) -> Rule:
 
 BEFORE_RESULT = {S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FINANCIAL}
 CITIZEN = {R.CITIZEN: OWNER}                              # the applicant, online
+FILED_AT_DESK = {R.CLERK: FILER}                          # a draft the desk itself entered
 DESK = {R.CLERK: RECEIVING}                               # the one-stop desk that received it
 PROCESSING = {R.SPECIALIST: CURRENT, R.LEADER: CURRENT}   # the agency handling it
 LEADER = {R.LEADER: CURRENT}                              # that agency's leaders (sign results, stops)
 
 TRANSITIONS: dict[str, Rule] = {
     # action:              Rule(from statuses,                          to status,      who may)
-    "submit":              _rule({S.DRAFT},                              S.SUBMITTED,    CITIZEN | DESK),
+    "submit":              _rule({S.DRAFT},                              S.SUBMITTED,    CITIZEN | FILED_AT_DESK),
     "receive":             _rule({S.SUBMITTED, S.SUPPLEMENT},            S.RECEIVED,     DESK),
     "refuse":              _rule({S.SUBMITTED, S.SUPPLEMENT},            S.REFUSED,      DESK),
     "request_supplement":  _rule({S.SUBMITTED, S.RECEIVED, S.PROCESSING}, S.SUPPLEMENT,  DESK | PROCESSING),
@@ -111,6 +114,7 @@ TRANSITIONS: dict[str, Rule] = {
 #   receive / refuse from "supplement": only while the desk is still deciding on the dossier (before receipt)
 #   approve / send_back: only a dossier that was sent for approval
 #   send_for_approval: not twice
+#   extend: only a dossier that has an appointment (received with a published time limit)
 GUARDS: dict[str, tuple[tuple[Any, Any], ...]] = {
     "receive": ((lambda d: d.status != S.SUPPLEMENT or d.received_at is None,
                  gettext_lazy("Hồ sơ đang bổ sung trong quá trình xử lý; chỉ cần xác nhận đã bổ sung.")),),
@@ -120,6 +124,8 @@ GUARDS: dict[str, tuple[tuple[Any, Any], ...]] = {
                  gettext_lazy("Hồ sơ chưa được trình lãnh đạo phê duyệt.")),),
     "send_back": ((lambda d: d.substep == Substep.AWAITING_APPROVAL,
                    gettext_lazy("Hồ sơ chưa được trình lãnh đạo phê duyệt.")),),
+    "extend": ((lambda d: d.due_at is not None,
+                gettext_lazy("Hồ sơ chưa có ngày hẹn trả nên không thể hẹn lại.")),),
     "send_for_approval": ((lambda d: d.substep != Substep.AWAITING_APPROVAL,
                            gettext_lazy("Hồ sơ đã được trình và đang chờ lãnh đạo phê duyệt.")),),
 }
@@ -152,6 +158,8 @@ ACTIONS = tuple(TRANSITIONS)
 def _is_where(where: Where, role: str, dossier: Dossier, user: User) -> bool:
     if where == OWNER:
         return dossier.submitted_by_id is not None and dossier.submitted_by_id == user.pk
+    if where == FILER:
+        return dossier.filed_by_id is not None and in_scope(user, dossier.receiving_agency_id)
     if where == RECEIVING:
         return in_scope(user, dossier.receiving_agency_id)
     if not in_scope(user, dossier.current_agency_id):
@@ -194,6 +202,11 @@ def allowed_actions(user: User, dossier: Dossier) -> list[str]:
     return [a for a in ACTIONS if status_problem(dossier, a) is None and may_act(user, dossier, a)]
 
 
+def available_actions(dossier: Dossier, user: User) -> list[str]:
+    """``allowed_actions`` with the arguments in the order the pages use."""
+    return allowed_actions(user, dossier)
+
+
 def check(dossier: Dossier, action: str, user: User) -> Rule:
     """Raise Conflict (wrong state) or NotAllowed (wrong person); return the rule otherwise."""
     if action not in TRANSITIONS:
@@ -234,9 +247,9 @@ def run(dossier_id: int, *, action: str, by: User, note: str = "", **facts) -> t
     """``transition`` that also returns the StepLog row and the effect's own result (e.g. the Extension)."""
     with transaction.atomic():
         try:
-            # of=("self",): lock only the dossier row, not the agency or procedure rows it points to.
-            dossier = Dossier.objects.select_for_update(of=("self",)).select_related(
-                "receiving_agency", "current_agency").get(pk=dossier_id)
+            # No joins in the locking query: when the winner of a race changes current_agency, PostgreSQL
+            # re-checks a waiting FOR UPDATE against the old joined rows and would return nothing at all.
+            dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
         except Dossier.DoesNotExist as exc:
             raise DomainError(_("Không tìm thấy hồ sơ."), code="not_found", http_status=404) from exc
         rule = check(dossier, action, by)
@@ -593,7 +606,8 @@ def _approve(step: Step) -> None:
 
 def _send_back(step: Step) -> None:
     dossier = step.dossier
-    _required_text(step, "note", _("Hãy ghi rõ lý do trả lại."))
+    if not step.note:
+        raise DomainError(_("Hãy ghi rõ lý do trả lại."), code="required")
     dossier.substep = Substep.ASSIGNED if dossier.assignee_id else Substep.NONE
     step.to_user = dossier.assignee
     _start_route_step(step, R.SPECIALIST, dossier.current_agency_id, back=True)
@@ -664,8 +678,6 @@ def _extend(step: Step) -> None:
         raise DomainError(_("Hãy chọn ngày hẹn trả mới."), code="required")
     if timezone.is_naive(new_due):
         new_due = timezone.make_aware(new_due)
-    if dossier.due_at is None:
-        raise Conflict(_("Hồ sơ chưa có ngày hẹn trả nên không thể hẹn lại."))
     if new_due <= dossier.due_at or new_due <= step.now:
         raise DomainError(_("Ngày hẹn trả mới phải sau ngày hẹn hiện tại (%(due)s) và sau thời điểm hiện tại.")
                           % {"due": deadlines.format_vn(dossier.due_at)}, code="invalid_due")
