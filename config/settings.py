@@ -225,6 +225,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStatusEnum": "dossiers.models.Status",
+        "DossierChannelEnum": "dossiers.models.Channel",
+        "IdentityDocTypeEnum": "accounts.models.IdentityDocType",
+        "ExtensionKindEnum": "dossiers.models.ExtensionKind",
+    },
 }
 
 # Security: production defaults; DEBUG relaxes only what local HTTP needs.

@@ -7,7 +7,7 @@ import hmac
 import re
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,15 +176,13 @@ def dossier_detail_related(dossier: Dossier) -> Dossier:
 _TRACKING_RELATED = ("procedure", "receiving_agency", "current_agency")
 
 
-def _tracking_queryset():
-    steps = StepLog.objects.select_related("from_agency", "to_agency").only(
-        "dossier_id", "action", "from_status", "to_status", "at", "from_agency__name", "to_agency__name",
+def _attach_timeline(dossier: Dossier) -> Dossier:
+    dossier.timeline = list(
+        StepLog.objects.filter(dossier=dossier).select_related("from_agency", "to_agency").only(
+            "dossier_id", "action", "from_status", "to_status", "at", "from_agency__name", "to_agency__name",
+        )
     )
-    return (
-        Dossier.objects.exclude(status=Status.DRAFT)
-        .select_related(*_TRACKING_RELATED)
-        .prefetch_related(Prefetch("steps", queryset=steps, to_attr="timeline"))
-    )
+    return dossier
 
 
 def _phone_matches(stored: str, given: str) -> bool:
@@ -198,25 +196,30 @@ def _phone_matches(stored: str, given: str) -> bool:
 
 
 def tracking_lookup(code: str, phone: str) -> Dossier | None:
-    """The dossier with this code whose applicant phone is ``phone`` (or ends with these 4 digits).
+    """The dossier with this code whose applicant phone is ``phone`` (or ends with these 4 digits), with its
+    step timeline in ``.timeline``.
 
-    None for an unknown code and for a wrong phone alike: the public must not learn which codes exist.
+    None for an unknown code and for a wrong phone alike — and after the same single query, so that
+    not even the response time tells the public which codes exist.
     """
     code = (code or "").strip().upper()
     if not code or len(code) > 60:
         return None
-    dossier = _tracking_queryset().filter(code=code).first()
+    dossier = (Dossier.objects.exclude(status=Status.DRAFT).select_related(*_TRACKING_RELATED)
+               .filter(code=code).first())
     if dossier is None or not _phone_matches(dossier.applicant_phone, phone):
         return None
-    return dossier
+    return _attach_timeline(dossier)
 
 
 def tracking_by_token(token: str) -> Dossier | None:
-    """The dossier behind a receipt's QR code (the token is the secret; no phone asked)."""
+    """The dossier behind a receipt's QR code (the token is the secret; no phone asked), with ``.timeline``."""
     token = (token or "").strip()
     if not token or len(token) > 40:
         return None
-    return _tracking_queryset().filter(tracking_token=token).first()
+    dossier = (Dossier.objects.exclude(status=Status.DRAFT).select_related(*_TRACKING_RELATED)
+               .filter(tracking_token=token).first())
+    return _attach_timeline(dossier) if dossier else None
 
 
 def time_left(dossier: Dossier, now: dt.datetime | None = None) -> int | None:

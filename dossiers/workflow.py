@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.errors import Conflict, DomainError, NotAllowed
 from accounts.models import Agency, User
-from accounts.permissions import in_scope
+from accounts.permissions import scope_agency_ids
 from accounts.roles import Role
 from procedures.models import RouteStep, TimeUnit
 
@@ -155,31 +155,41 @@ ACTIONS = tuple(TRANSITIONS)
 # ----- who may --------------------------------------------------------------------------------------------
 
 
-def _is_where(where: Where, role: str, dossier: Dossier, user: User) -> bool:
+_UNSET = object()
+
+
+def _in(scope: set[int] | None, agency_id: int | None) -> bool:
+    return scope is None or agency_id in scope
+
+
+def _is_where(where: Where, role: str, dossier: Dossier, user: User, scope: set[int] | None) -> bool:
     if where == OWNER:
         return dossier.submitted_by_id is not None and dossier.submitted_by_id == user.pk
     if where == FILER:
-        return dossier.filed_by_id is not None and in_scope(user, dossier.receiving_agency_id)
+        return dossier.filed_by_id is not None and _in(scope, dossier.receiving_agency_id)
     if where == RECEIVING:
-        return in_scope(user, dossier.receiving_agency_id)
-    if not in_scope(user, dossier.current_agency_id):
+        return _in(scope, dossier.receiving_agency_id)
+    if not _in(scope, dossier.current_agency_id):
         return False
     # A specialist works on what is theirs or on nobody's yet; leaders manage everything in their scope.
     return role != R.SPECIALIST or dossier.assignee_id in (None, user.pk)
 
 
-def may_act(user: User, dossier: Dossier, action: str) -> bool:
-    """Whether ``user`` has a role and scope for ``action`` on ``dossier`` (the status is not checked)."""
+def may_act(user: User, dossier: Dossier, action: str, *, scope=_UNSET) -> bool:
+    """Whether ``user`` has a role and scope for ``action`` on ``dossier`` (the status is not checked).
+
+    ``scope``: the user's ``scope_agency_ids`` when the caller already has it (one tree walk per page).
+    """
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    if user.has_role(R.ADMIN) and (
-        in_scope(user, dossier.receiving_agency_id) or in_scope(user, dossier.current_agency_id)
-    ):
+    if scope is _UNSET:
+        scope = scope_agency_ids(user) if user.is_portal_staff else set()
+    if user.has_role(R.ADMIN) and (_in(scope, dossier.receiving_agency_id) or _in(scope, dossier.current_agency_id)):
         return True
     return any(
-        user.has_role(role) and _is_where(where, role, dossier, user)
+        user.has_role(role) and _is_where(where, role, dossier, user, scope)
         for role, where in TRANSITIONS[action].who.items()
     )
 
@@ -199,7 +209,10 @@ def status_problem(dossier: Dossier, action: str) -> str | None:
 
 def allowed_actions(user: User, dossier: Dossier) -> list[str]:
     """The actions ``user`` may take on ``dossier`` now — the buttons a page shows."""
-    return [a for a in ACTIONS if status_problem(dossier, a) is None and may_act(user, dossier, a)]
+    if not user.is_authenticated:
+        return []
+    scope = scope_agency_ids(user) if user.is_portal_staff else set()
+    return [a for a in ACTIONS if status_problem(dossier, a) is None and may_act(user, dossier, a, scope=scope)]
 
 
 def available_actions(dossier: Dossier, user: User) -> list[str]:
