@@ -1,6 +1,9 @@
 """Shared set-up of the alert, notification and worker tests: an agency with its people, dossiers in a state."""
 
+import json
+import threading
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from accounts.roles import Role
 from dossiers.deadlines import VN_TZ
@@ -59,3 +62,38 @@ class Office:
 def alerts_of(dossier) -> set[tuple[str, int]]:
     """{(kind, recipient id)} of a dossier's alerts."""
     return set(Alert.objects.filter(dossier=dossier).values_list("kind", "recipient_id"))
+
+
+class Gateway:
+    """A stand-in SMS/Zalo provider: answers ``fail_with`` to the first ``failures`` requests, then 200."""
+
+    def __init__(self, failures=0, fail_with=503):
+        self.failures, self.fail_with = failures, fail_with
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with gateway.lock:
+                    failing = len(gateway.requests) < gateway.failures
+                    code = gateway.fail_with if failing else 200
+                    gateway.requests.append({"body": body, "headers": dict(self.headers), "code": code})
+                    n = len(gateway.requests)
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps({"id": f"msg-{n}"} if code == 200 else {"error": "busy"}).encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -3,10 +3,7 @@
 The Celery tasks run eagerly here (in-process); tests/dossiers/test_worker.py runs them in a real worker.
 """
 
-import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -37,7 +34,7 @@ from dossiers.notifications import (
 )
 from dossiers.notifications.http import HttpGatewayChannel
 from dossiers.tasks import send_notification
-from tests.dossiers.alert_helpers import Office, at
+from tests.dossiers.alert_helpers import Gateway, Office, at
 
 
 @pytest.fixture(autouse=True)
@@ -147,41 +144,6 @@ def test_every_change_that_matters_has_its_message(office, action, facts, status
 
 
 # ----- the HTTP gateway: a local server that fails the first N requests -----------------------------------------
-
-
-class Gateway:
-    """A stand-in SMS/Zalo provider: answers ``fail_with`` to the first ``failures`` requests, then 200."""
-
-    def __init__(self, failures=0, fail_with=503):
-        self.failures, self.fail_with = failures, fail_with
-        self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with gateway.lock:
-                    failing = len(gateway.requests) < gateway.failures
-                    code = gateway.fail_with if failing else 200
-                    gateway.requests.append({"body": body, "headers": dict(self.headers), "code": code})
-                    n = len(gateway.requests)
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(json.dumps({"id": f"msg-{n}"} if code == 200 else {"error": "busy"}).encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
