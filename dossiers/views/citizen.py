@@ -58,11 +58,11 @@ def my_dossier(request, pk):
 def withdraw(request, pk):
     dossier = _own(request, pk)
     form = WithdrawForm(posted(request))
-    status = 200
+    status, blocked = 200, ""
     allowed = can_withdraw(dossier, request.user)
     if not allowed:
-        form.add_error(None, _("Hồ sơ ở trạng thái “%(status)s” không thể rút được nữa.")
-                       % {"status": dossier.get_status_display()})
+        blocked = _("Hồ sơ ở trạng thái “%(status)s” không thể rút được nữa.") % {
+            "status": dossier.get_status_display()}
         status = 409
     elif request.method == "POST":
         if form.is_valid():
@@ -76,5 +76,6 @@ def withdraw(request, pk):
                 return redirect("dossiers:my-dossiers")
         else:
             status = 400
-    return render(request, "dossiers/citizen/withdraw.html", {"dossier": dossier, "form": form, "allowed": allowed},
+    return render(request, "dossiers/citizen/withdraw.html", {"dossier": dossier, "form": form, "allowed": allowed,
+                                                             "blocked": blocked},
                   status=status)

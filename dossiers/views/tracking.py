@@ -67,6 +67,8 @@ def tracking(request):
             status = 404 if not_found else 200
         else:
             status = 400
+    if found:
+        form = TrackingForm()  # the phone typed in is not echoed back under the result (shared computers)
     return render(request, "dossiers/tracking/tracking.html", {
         "form": form, "result": _public(found) if found else None, "not_found": not_found,
     }, status=status)

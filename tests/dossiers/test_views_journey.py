@@ -175,7 +175,8 @@ def test_details_saved_and_journey_goes_to_first_document(web, procedure):
     ("applicant_id_number", "12345", "Số CCCD phải gồm đúng 12 chữ số."),
     ("applicant_name", "", "Vui lòng nhập thông tin này."),
     ("applicant_email", "khong-phai-email", "Địa chỉ thư điện tử không hợp lệ."),
-    ("delivery", "online", "Thủ tục này không trả kết quả theo hình thức đã chọn."),  # only a fully online procedure returns results online
+    # Only a fully online procedure returns results online.
+    ("delivery", "online", "Thủ tục này không trả kết quả theo hình thức đã chọn."),
 ])
 def test_bad_details_show_a_vietnamese_error_and_save_nothing(web, procedure, field, value, message):
     dossier = start(web, procedure)
