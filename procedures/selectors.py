@@ -46,9 +46,13 @@ def _search(queryset: QuerySet[Procedure], q: str, vendor: str) -> QuerySet[Proc
     )
     queryset = queryset.annotate(folded_name=Fold("name"))
     if vendor == "postgresql":
-        # Word similarity (pg_trgm's %> operator, same index) also finds slightly misspelt queries
-        # ("dang ki khai sinh"); exact-word matches still rank first.
-        queryset = queryset.filter(all_words_match(words) | TrigramWordSimilar(F("search_text"), Value(folded)))
+        # Word similarity (pg_trgm's %> operator, same index) also finds slightly misspelt names
+        # ("dang ki khai sinh"); exact-word matches still rank first. Not for codes: "1.0011" is
+        # "similar" to every 1.00xxxx.
+        condition = all_words_match(words)
+        if any(ch.isalpha() for ch in folded):
+            condition |= TrigramWordSimilar(F("search_text"), Value(folded))
+        queryset = queryset.filter(condition)
         queryset = queryset.annotate(search_rank=rank, similarity=TrigramWordSimilarity(Value(folded), "search_text"))
         return queryset.order_by("search_rank", "-similarity", "name", "code")
     queryset = queryset.filter(all_words_match(words)).annotate(search_rank=rank)
