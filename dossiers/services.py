@@ -277,9 +277,10 @@ def attachment_add(
     with transaction.atomic():
         fresh = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if not _may_upload(fresh, by):
-            if fresh.status not in STAFF_UPLOAD_STATUSES:
-                raise Conflict(_("Không thể thêm tệp khi hồ sơ đang ở trạng thái “%(status)s”.")
-                               % {"status": fresh.get_status_display()})
+            owner = by.pk in (fresh.submitted_by_id, fresh.filed_by_id)
+            if (owner and fresh.status not in CITIZEN_UPLOAD_STATUSES) or fresh.status not in STAFF_UPLOAD_STATUSES:
+                raise Conflict(_("Không thể thêm tệp khi hồ sơ đang ở trạng thái “%(status)s”; hồ sơ đã nộp chỉ "
+                                 "nhận thêm tệp khi được yêu cầu bổ sung.") % {"status": fresh.get_status_display()})
             raise NotAllowed(_("Bạn không có quyền thêm tệp vào hồ sơ này."))
         document = _required_document_of(fresh, required_document)
         attachment = Attachment(
@@ -311,7 +312,8 @@ def attachment_remove(*, attachment: Attachment, by: User) -> None:
         dossier = Dossier.objects.select_for_update().get(pk=attachment.dossier_id)
         if not _may_upload(dossier, by):
             raise NotAllowed(_("Bạn không có quyền xóa tệp của hồ sơ này."))
-        if dossier.status != Status.DRAFT and attachment.uploaded_by_id != by.pk:
+        submitted_with_it = dossier.submitted_at is not None and attachment.uploaded_at <= dossier.submitted_at
+        if dossier.status != Status.DRAFT and (attachment.uploaded_by_id != by.pk or submitted_with_it):
             # Once submitted, what the citizen sent is evidence: only one's own later additions can go.
             raise Conflict(_("Không thể xóa tệp đã nộp cùng hồ sơ."))
         storage, name = attachment.file.storage, attachment.file.name
