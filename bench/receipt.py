@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     dossier, header, rows = sample_receipt()
 
     def receipt() -> bytes:
-        return render_pdf(TEMPLATES[FormKind.RECEIPT], receipt_context(dossier, header, rows=rows, seq=361))
+        context = receipt_context(dossier, header, rows=rows, extra={"book_entry": 361})
+        return render_pdf(TEMPLATES[FormKind.RECEIPT], context)
 
     font_config = _fonts()[0]
 

@@ -386,7 +386,7 @@ def _collect_place(dossier: Dossier, agency: Agency) -> str:
     return f"{agency.name}, {agency.address}" if agency.address else agency.name
 
 
-def receipt_context(dossier: Dossier, header: Header, *, rows: list[dict], seq: int, by=None,
+def receipt_context(dossier: Dossier, header: Header, *, rows: list[dict], by=None,
                     extra: dict | None = None) -> dict:
     extra = extra or {}
     if not (dossier.code and dossier.received_at and dossier.due_at):
@@ -404,7 +404,7 @@ def receipt_context(dossier: Dossier, header: Header, *, rows: list[dict], seq: 
         "fee": fmt_vnd(dossier.fee_due_vnd) if dossier.fee_due_vnd else "",
         "collect_place": extra.get("collect_place") or _collect_place(dossier, header.agency),
         "book_volume": extra.get("book_volume", f"01/{local(header.issued_at).year}"),
-        "book_entry": extra.get("book_entry", seq),
+        "book_entry": extra.get("book_entry", ""),  # issue_document sets the receipt's own sequence
         "receiver_name": _person(dossier.received_by or by),
     }
 
@@ -503,10 +503,14 @@ def control_sheet_context(dossier: Dossier, header: Header, *, by=None, extra: d
             verdict = timeliness(ended, step.step_due_at)
         else:
             verdict = "Quá hạn" if now > step.step_due_at else "Đang xử lý"
+        receiver = _unit(step.to_agency, step.to_user)
+        if step.action == "return_result" and not (step.to_agency_id or step.to_user_id):
+            receiver = (f"Bưu chính công ích ({dossier.postal_tracking_number})" if dossier.postal_tracking_number
+                        else dossier.collected_by_name or dossier.applicant_name)
         row = {
             "action": ACTION_LABELS.get(step.action, step.action),
             "giver": _unit(step.from_agency, step.by),
-            "receiver": _unit(step.to_agency, step.to_user),
+            "receiver": receiver,
             "at": fmt_datetime(step.at),
             "step_due_at": fmt_datetime(step.step_due_at),
             "verdict": verdict,
@@ -568,7 +572,7 @@ def tracking_book_rows(*, agency: Agency, start: date, end: date) -> list[dict]:
     for index, d in enumerate(dossiers, start=1):
         notes = []
         if d.status in (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED):
-            notes.append(Status(d.status).label)
+            notes.append(str(Status(d.status).label))
         if d.original_due_at and d.due_at and d.due_at != d.original_due_at:
             notes.append(f"Hẹn lại {fmt_date(d.due_at)}")
         if d.postal_tracking_number:
@@ -605,6 +609,7 @@ def tracking_book_context(header: Header, *, start: date, end: date) -> dict:
     return {
         **_header_context(header, FormKind.TRACKING_BOOK),
         "headers": TRACKING_BOOK_HEADERS,
+        "widths": (4, 15, 13, 10, 13, 8, 6.5, 6.5, 6.5, 6.5, 10.5),
         "rows": rows,
         "start": fmt_date(start),
         "end": fmt_date(end),
@@ -696,35 +701,51 @@ def issue_document(*, kind: FormKind | str, by, dossier: Dossier | None = None, 
         raise DomainError("Văn bản này phải gắn với một hồ sơ.")
     agency = agency or dossier.receiving_agency
     _check_issuer(by, agency)
-    rows = document_rows(dossier) if kind == FormKind.RECEIPT else None
 
-    for _attempt in range(8):
-        issued_at = timezone.now()
-        year = local(issued_at).year
-        seq = _last_number(agency, kind, year) + 1
-        number = f"{seq}/{year}/{NUMBER_SYMBOL[kind]}"
-        header = Header(agency=agency, number=number, issued_at=issued_at)
-        if kind == FormKind.RECEIPT:
-            context = receipt_context(dossier, header, rows=rows, seq=seq, by=by, extra=extra)
-        elif kind == FormKind.TRACKING_BOOK:
-            context = tracking_book_context(header, start=period[0], end=period[1])
-        else:
-            context = DOSSIER_BUILDERS[kind](dossier, header, by=by, extra=extra)
+    # Build the context first: a missing reason or a dossier in the wrong state fails before any write.
+    issued_at = timezone.now()
+    year = local(issued_at).year
+    header = Header(agency=agency, number="", issued_at=issued_at)
+    if kind == FormKind.RECEIPT:
+        context = receipt_context(dossier, header, rows=document_rows(dossier), by=by, extra=extra)
+    elif kind == FormKind.TRACKING_BOOK:
+        context = tracking_book_context(header, start=period[0], end=period[1])
+    else:
+        context = DOSSIER_BUILDERS[kind](dossier, header, by=by, extra=extra)
+
+    with transaction.atomic():
+        issued = _reserve_number(kind=kind, agency=agency, dossier=dossier, by=by, issued_at=issued_at,
+                                 period=period)
+        seq = int(issued.number.split("/", 1)[0])
+        context["number"] = issued.number
+        if kind == FormKind.RECEIPT and "book_entry" not in (extra or {}):
+            context["book_entry"] = seq
         pdf = render_pdf(TEMPLATES[kind], context)
+        issued.sha256 = hashlib.sha256(pdf).hexdigest()
+        issued.file.save(f"{kind}-{agency.code}-{year}-{seq:06d}.pdf", ContentFile(pdf), save=False)
+        issued.save(update_fields=["sha256", "file"])
+    return issued
+
+
+def _reserve_number(*, kind, agency, dossier, by, issued_at, period) -> IssuedDocument:
+    """Insert the row with the next number of (agency, kind, year); the caller renders and stores the file.
+
+    The unique (agency, kind, number) constraint settles a race: a second clerk taking the same number
+    waits on the first one's insert, fails when it commits, and takes the next number (no re-render).
+    The row and the file are written in the caller's transaction, so a failed render leaves nothing.
+    """
+    year = local(issued_at).year
+    for _attempt in range(25):
+        seq = _last_number(agency, kind, year) + 1
         try:
-            # The unique (agency, kind, number) constraint decides who gets a number when two clerks
-            # print at the same instant; the loser renders again with the next number.
             with transaction.atomic():
-                issued = IssuedDocument.objects.create(
-                    kind=kind, number=number, dossier=dossier, agency=agency,
-                    sha256=hashlib.sha256(pdf).hexdigest(), issued_by=by, issued_at=issued_at,
+                return IssuedDocument.objects.create(
+                    kind=kind, number=f"{seq}/{year}/{NUMBER_SYMBOL[kind]}", dossier=dossier, agency=agency,
+                    issued_by=by, issued_at=issued_at,
                     period_start=period[0] if period else None, period_end=period[1] if period else None,
                 )
-                issued.file.save(f"{kind}-{agency.code}-{year}-{seq:06d}.pdf", ContentFile(pdf), save=False)
-                issued.save(update_fields=["file"])
         except IntegrityError:
             continue
-        return issued
     raise Conflict("Không cấp được số văn bản do có nhiều yêu cầu cùng lúc, vui lòng thử lại.")
 
 
