@@ -1,7 +1,8 @@
 """Real-browser tests: Playwright's sync API driving Debian's Chromium against pytest-django's live_server.
 
 Fixtures for every e2e test: ``browser`` (session), ``context`` and ``page`` (per test, base_url = the live
-server), and the helper ``login(page, username, password)``. Mark tests ``@pytest.mark.e2e``.
+server, fails on any JavaScript error), ``sample_pdf``; the helper ``login(page, username, password)`` lives in
+tests/e2e/helpers.py. Mark tests ``@pytest.mark.e2e``.
 Playwright never downloads a browser here: it launches the system Chromium (``apt-get install chromium``);
 set ``CHROMIUM_PATH`` to use another binary.
 """
@@ -16,7 +17,9 @@ import pytest
 # assertions) would otherwise be refused as "called from an async context".
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, sync_playwright
+
+from .helpers import login  # noqa: F401  (re-exported: tests import it from here or from helpers)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,11 +44,15 @@ def browser(playwright):
     browser.close()
 
 
-@pytest.fixture(autouse=True)
-def _plain_http_cookies(settings):
-    # The live server speaks plain HTTP: secure-only cookies would never come back from the browser.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_speaks_http():
+    """The live server speaks plain HTTP. SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the
+    session-wide live server starts — before any function-scoped ``settings`` fixture — so it is switched off
+    here, ahead of it; secure-only cookies would never come back from the browser either."""
+    from django.test.utils import override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False):
+        yield
 
 
 @pytest.fixture
@@ -65,15 +72,6 @@ def page(context) -> Page:
     yield page
     # A JavaScript error on any page is a failure even if the assertions passed.
     assert not errors, f"JavaScript errors: {errors}"
-
-
-def login(page: Page, username: str, password: str) -> None:
-    """Sign in through the real login form and wait until the portal has accepted it."""
-    page.goto("/tai-khoan/dang-nhap/")
-    page.get_by_label("Số điện thoại, thư điện tử hoặc tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.locator("main form").get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
 
 
 @pytest.fixture
