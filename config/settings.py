@@ -189,6 +189,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=300),
     },
     "alert-digest": {"task": "dossiers.tasks.send_alert_digests", "schedule": crontab(minute=0, hour=7)},
+    "feedback-sweep": {
+        "task": "ratings.tasks.sweep_feedback_deadlines",
+        "schedule": env.int("FEEDBACK_SWEEP_SECONDS", default=900),
+    },
+    # Safety net for edits that bypass the workflow: recount the last 3 days of the dashboard summary.
+    "dashboard-recount": {"task": "dashboard.tasks.rebuild_stats", "schedule": crontab(minute=30, hour=1)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
