@@ -1,0 +1,51 @@
+"""`manage.py check --deploy` is clean with production settings: what a deployer's .env gives."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def check_deploy(**env_overrides) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def production_env():
+    # DATABASE_URL / REDIS_URL stay as the test run has them (PostgreSQL and Redis in CI).
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "dichvucong.thanhhoa.gov.vn",
+        "CSRF_TRUSTED_ORIGINS": "https://dichvucong.thanhhoa.gov.vn",
+        "SITE_URL": "https://dichvucong.thanhhoa.gov.vn",
+    }
+
+
+def test_production_settings_pass_the_deploy_check(production_env):
+    result = check_deploy(**production_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warning"),
+    [
+        ({"DEBUG": "1"}, "security.W018"),  # DEBUG on
+        ({"SECRET_KEY": "django-insecure-motcua-embedded-default-do-not-deploy"}, "security.W009"),
+    ],
+)
+def test_the_check_catches_an_unsafe_setting(production_env, overrides, warning):
+    """The clean result above means something: each unsafe knob is flagged."""
+    result = check_deploy(**{**production_env, **overrides})
+    assert result.returncode != 0
+    assert warning in result.stdout + result.stderr
