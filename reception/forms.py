@@ -9,7 +9,7 @@ from procedures.models import Procedure, RequiredDocument
 
 from .services import MAX_COPIES, ChecklistEntry, Outcome, Upload
 
-APPLICANT_FIELDS = ("applicant_id_type", "applicant_id_number", "applicant_name", "applicant_phone",
+APPLICANT_FIELDS = ("applicant_id_number", "applicant_id_type", "applicant_name", "applicant_phone",
                     "applicant_email", "applicant_address")
 
 OUTCOME_CHOICES = [

@@ -5,6 +5,7 @@ because they are a separate concept: a ticket never changes a dossier.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -139,13 +140,13 @@ def board(agency: Agency, *, limit: int = 8) -> dict:
         .annotate(waiting=Count("tickets", filter=Q(tickets__day=day, tickets__status=TicketStatus.WAITING)))
         .order_by("order", "letter")
     )
-    return {
-        "called": [
-            BoardRow(t.counter.number, t.counter.name, t.label, t.is_priority, t.called_at)
-            for t in called if t.counter is not None
-        ],
-        "services": list(waiting),
-    }
+    rows = [BoardRow(t.counter.number, t.counter.name, t.label, t.is_priority, t.called_at)
+            for t in called if t.counter is not None]
+    services = list(waiting)
+    # A fingerprint of what is on screen: the display only redraws (and a screen reader only speaks) on change.
+    state = repr([(r.ticket_label, r.counter_number, r.called_at.isoformat()) for r in rows]
+                 + [(s.pk, s.waiting) for s in services])
+    return {"called": rows, "services": services, "version": hashlib.sha1(state.encode()).hexdigest()[:12]}
 
 
 def people_ahead(ticket: Ticket) -> int:

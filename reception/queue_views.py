@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -137,5 +138,9 @@ def display(request, agency_code: str):
 
 @require_GET
 def display_board(request, agency_code: str):
+    """htmx polling: 204 (htmx leaves the page alone) while nothing changed, else the new board."""
     agency = _agency(agency_code)
-    return render(request, "reception/_board.html", {"agency": agency, **queue.board(agency)})
+    state = queue.board(agency)
+    if request.GET.get("v") == state["version"]:
+        return HttpResponse(status=204)
+    return render(request, "reception/_board.html", {"agency": agency, **state})

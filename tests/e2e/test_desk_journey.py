@@ -124,3 +124,23 @@ def test_desk_journey_receive_supplement_return(page: Page, desk, sample_pdf):
     # The full dossier page shows it in the step log.
     page.get_by_role("link", name=re.compile("Trang xử lý đầy đủ")).click()
     expect(page.get_by_text("Trả kết quả").first).to_be_visible()
+
+
+def test_waiting_room_display_updates_itself_without_reloading(page: Page, desk):
+    from reception import queue
+    from reception.models import Counter, DeskService, Priority
+
+    agency, clerk, _procedure = desk
+    service = DeskService.objects.create(agency=agency, letter="A", name="Hộ tịch, chứng thực")
+    counter = Counter.objects.create(agency=agency, number=3, name="Hộ tịch")
+    counter.services.set([service])
+    queue.ticket_take(service=service)
+    queue.ticket_take(service=service, priority=Priority.DISABLED)
+    page.goto(f"/mot-cua/man-hinh/{agency.code}/")
+    expect(page.get_by_role("heading", name="UBND phường Hạc Thành")).to_be_visible()
+    expect(page.locator("#board")).to_contain_text("Chưa gọi số nào.")
+    page.evaluate("window.__sameDocument = true")
+    queue.ticket_call_next(counter=counter, by=clerk)  # the priority ticket comes first
+    expect(page.locator("#board td.num").first).to_contain_text("A002", timeout=10_000)
+    expect(page.locator("#board-announce")).to_have_text("Mời số A002 đến quầy 3.")
+    assert page.evaluate("window.__sameDocument") is True  # redrawn by htmx, not reloaded

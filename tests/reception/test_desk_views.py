@@ -164,12 +164,18 @@ def test_display_updates_itself_without_reloading_and_is_announced(client, agenc
         queue.ticket_take(service=service)
     queue.ticket_call_next(counter=counter, by=clerk)
     page = client.get(reverse("reception:display", args=[agency.code])).content.decode()
-    assert 'aria-live="polite"' in page and 'hx-trigger="every 3s"' in page
-    assert reverse("reception:display-board", args=[agency.code]) in page
+    assert 'aria-live="polite"' in page and "Mời số A001 đến quầy 1." in page
+    assert 'hx-trigger="every 3s"' in page and reverse("reception:display-board", args=[agency.code]) in page
+    version = queue.board(agency)["version"]
+    url = reverse("reception:display-board", args=[agency.code])
+    # Nothing changed: 204, htmx leaves the screen (and the screen reader) alone.
     with django_assert_max_num_queries(3):
-        board = client.get(reverse("reception:display-board", args=[agency.code]))
+        assert client.get(url, {"v": version}, HTTP_HX_REQUEST="true").status_code == 204
+    queue.ticket_call_next(counter=counter, by=clerk)
+    board = client.get(url, {"v": version}, HTTP_HX_REQUEST="true")
     text = board.content.decode()
-    assert "<html" not in text and "A001" in text and "Quầy 1" in text
+    assert board.status_code == 200 and "<html" not in text and "A002" in text and "Quầy 1" in text
+    assert 'hx-swap-oob="innerHTML"' in text and "Mời số A002 đến quầy 1." in text
 
 
 def test_display_board_query_count_is_flat(client, agency, service, service_b, clerk, django_assert_num_queries):
