@@ -53,9 +53,13 @@ class ChecklistEntry:
     def copies(self) -> int:
         return self.originals + self.certified_copies + self.photocopies
 
-    def as_fact(self) -> dict:
-        return {"required_document": self.required_document, "name": self.name, "originals": self.originals,
-                "certified_copies": self.certified_copies, "photocopies": self.photocopies}
+    def as_fact(self, electronic: dict[int, dict[str, int]] | None = None) -> dict:
+        counts = {"originals": self.originals, "certified_copies": self.certified_copies,
+                  "photocopies": self.photocopies}
+        if self.copies == 0 and self.required_document is not None and electronic:
+            # Only scans or an online upload, no paper: the receipt counts each file as one copy of its kind.
+            counts = electronic.get(self.required_document.pk, counts)
+        return {"required_document": self.required_document, "name": self.name, **counts}
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,18 @@ class Upload:
     file: object  # an UploadedFile
     required_document: RequiredDocument | None = None
     copy_kind: str = CopyKind.PHOTOCOPY
+
+
+_COUNT_OF_KIND = {CopyKind.ORIGINAL: "originals", CopyKind.CERTIFIED: "certified_copies"}
+
+
+def electronic_copies(kinds: Iterable[tuple[int, str]]) -> dict[int, dict[str, int]]:
+    """{required document id: counts} of the electronic files a dossier has, from (document id, copy kind)."""
+    counts: dict[int, dict[str, int]] = {}
+    for document_id, kind in kinds:
+        row = counts.setdefault(document_id, {"originals": 0, "certified_copies": 0, "photocopies": 0})
+        row[_COUNT_OF_KIND.get(kind, "photocopies")] += 1
+    return counts
 
 
 @dataclass(frozen=True)
@@ -102,11 +118,12 @@ def supplement_items(decision: Decision) -> list[dict]:
     return items
 
 
-def check_decision(decision: Decision) -> list[dict]:
+def check_decision(decision: Decision, *, electronic: Iterable[int] = ()) -> list[dict]:
     """Raise a DomainError naming every problem at once; return the supplement items (empty otherwise).
 
     Rules of the desk (DOMAIN.md B §1.3):
-    * receive — every required document is ticked as received, with at least one copy; nothing is noted
+    * receive — every required document is ticked as received, with at least one paper copy or an electronic
+      file (``electronic``: ids of required documents with a file, uploaded now or online); nothing is noted
       as faulty (a noted problem means the dossier is not complete);
     * supplement — the list names every missing required document with its reason, and every line has both
       the document and the reason: all problems in one go, never a new reason later;
@@ -120,7 +137,9 @@ def check_decision(decision: Decision) -> list[dict]:
             if count < 0 or count > MAX_COPIES:
                 raise DomainError(_("Số bản của “%(name)s” phải từ 0 đến %(max)s.")
                                   % {"name": e.name, "max": MAX_COPIES}, code="invalid_checklist")
-    empty_ticks = [e for e in decision.checklist if e.received and e.copies == 0]
+    electronic = set(electronic)
+    empty_ticks = [e for e in decision.checklist if e.received and e.copies == 0
+                   and (e.required_document is None or e.required_document.pk not in electronic)]
     if empty_ticks:
         raise DomainError(_("Hãy ghi số bản đã nhận của: %(names)s.") % {"names": _names(empty_ticks)},
                           code="invalid_checklist")
@@ -177,8 +196,12 @@ def _require_own_desk(dossier: Dossier, by: User) -> None:
         raise NotAllowed(_("Hồ sơ này không thuộc Bộ phận Một cửa của cơ quan bạn."))
 
 
+def _uploaded(decision: Decision) -> list[tuple[int, str]]:
+    return [(u.required_document.pk, u.copy_kind) for u in decision.uploads if u.required_document is not None]
+
+
 def _apply(dossier: Dossier, *, by: User, decision: Decision, items: list[dict],
-           checklist_stored: bool = False) -> DeskResult:
+           electronic: dict[int, dict[str, int]], checklist_stored: bool = False) -> DeskResult:
     if dossier.status == Status.SUPPLEMENT:
         # The applicant is back at the counter with the documents asked for: that closes the request
         # (and is logged as such) before the desk decides again.
@@ -189,7 +212,7 @@ def _apply(dossier: Dossier, *, by: User, decision: Decision, items: list[dict],
     if decision.outcome == Outcome.RECEIVE:
         checklist = None
         if decision.checklist and not checklist_stored:
-            checklist = [e.as_fact() for e in decision.checklist if e.received]
+            checklist = [e.as_fact(electronic) for e in decision.checklist if e.received]
         dossier = dossier_services.dossier_receive(dossier=dossier, by=by, checklist=checklist,
                                                    delivery=decision.delivery)
     elif decision.outcome == Outcome.SUPPLEMENT:
@@ -211,23 +234,27 @@ def desk_intake_decide(*, by: User, procedure: Procedure, applicant: dict, decis
     _require_clerk(by)
     if channel not in (Channel.DESK, Channel.POSTAL):
         raise DomainError(_("Hồ sơ tiếp nhận tại quầy chỉ có kênh trực tiếp hoặc bưu chính."), code="invalid_channel")
-    items = check_decision(decision)
+    electronic = electronic_copies(_uploaded(decision))
+    items = check_decision(decision, electronic=electronic)
     with transaction.atomic():
         # The checklist of what came over the counter is kept whatever the outcome: it is what the
         # supplement request and the receipt both refer to.
-        checklist = [e.as_fact() for e in decision.checklist if e.received]
+        checklist = [e.as_fact(electronic) for e in decision.checklist if e.received]
         dossier = dossier_services.desk_intake(procedure=procedure, by=by, applicant=applicant, channel=channel,
                                                case=case, delivery=delivery, checklist=checklist)
-        return _apply(dossier, by=by, decision=decision, items=items, checklist_stored=True)
+        return _apply(dossier, by=by, decision=decision, items=items, electronic=electronic, checklist_stored=True)
 
 
 def desk_check(*, dossier: Dossier, by: User, decision: Decision) -> DeskResult:
     """The desk's check of an online dossier, or of a dossier back at the desk with its supplement."""
     _require_clerk(by)
     _require_own_desk(dossier, by)
-    items = check_decision(decision)
+    online = dossier.attachments.filter(required_document__isnull=False).values_list("required_document_id",
+                                                                                       "copy_kind")
+    electronic = electronic_copies([*online, *_uploaded(decision)])
+    items = check_decision(decision, electronic=electronic)
     with transaction.atomic():
-        return _apply(dossier, by=by, decision=decision, items=items)
+        return _apply(dossier, by=by, decision=decision, items=items, electronic=electronic)
 
 
 def desk_record_fee(*, dossier: Dossier, by: User, amount_vnd: int, receipt_number: str) -> Dossier:

@@ -207,6 +207,25 @@ def test_the_desk_receives_an_online_dossier(clerk, online_dossier, documents):
     assert result.dossier.checklist.count() == 2
 
 
+def test_an_online_dossier_with_files_only_needs_no_paper_counts(clerk, online_dossier, documents):
+    ticks = [ChecklistEntry(name=d.name, required_document=d, received=True) for d in documents]
+    result = services.desk_check(dossier=online_dossier, by=clerk,
+                                 decision=Decision(outcome=Outcome.RECEIVE, checklist=ticks))
+    # Each uploaded file counts as one copy of its kind on the receipt, as the forms count them.
+    assert list(result.dossier.checklist.values_list("name", "originals", "certified_copies", "photocopies")) == [
+        ("Tờ khai theo mẫu", 0, 0, 1), ("Giấy tờ tùy thân", 0, 0, 1)]
+
+
+def test_a_walk_in_tick_without_paper_or_scan_still_needs_a_count(clerk, procedure, documents, applicant):
+    ticks = [ChecklistEntry(name=d.name, required_document=d, received=True) for d in documents]
+    ticks_with_one_scan = Decision(outcome=Outcome.RECEIVE, checklist=ticks,
+                                   uploads=[Upload(file=tiny_pdf(), required_document=documents[0])])
+    with pytest.raises(DomainError) as exc:
+        intake(clerk, procedure, applicant, ticks_with_one_scan)
+    assert "Giấy tờ tùy thân" in exc.value.message and "Tờ khai" not in exc.value.message
+    assert nothing_written()
+
+
 def test_a_clerk_of_another_agency_cannot_touch_the_dossier(foreign_clerk, online_dossier, documents):
     for outcome in Outcome.ALL:
         decision = Decision(outcome=outcome, checklist=complete_checklist(documents), reason="x", legal_basis="y",

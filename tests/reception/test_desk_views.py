@@ -299,6 +299,21 @@ def test_check_page_receives_an_online_dossier(client, clerk, online_dossier, do
     assert IssuedDocument.objects.filter(dossier=online_dossier, kind=FormKind.RECEIPT).exists()
 
 
+def test_check_page_prefills_the_uploaded_documents_as_received(client, clerk, online_dossier, documents):
+    client.force_login(clerk)
+    page = client.get(reverse("reception:check", args=[online_dossier.pk])).content.decode()
+    for doc in documents:
+        box = page.split(f'name="doc{doc.pk}-received"')[1].split(">")[0]
+        assert "checked" in box
+    data = intake_data(documents)
+    for doc in documents:  # as prefilled: ticked, no paper
+        data.update({f"doc{doc.pk}-originals": "0", f"doc{doc.pk}-certified_copies": "0"})
+    response = client.post(reverse("reception:check", args=[online_dossier.pk]), data)
+    assert response.status_code == 302
+    online_dossier.refresh_from_db()
+    assert online_dossier.status == Status.RECEIVED
+
+
 def test_fee_form_records_the_fee_and_shows_it(client, clerk, online_dossier):
     client.force_login(clerk)
     response = client.post(reverse("reception:fee", args=[online_dossier.pk]),
