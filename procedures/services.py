@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -101,7 +102,7 @@ def _model_problems(record: dict) -> list[str]:
         except ValidationError as exc:
             names = {f.name for f in instance._meta.fields}
             for field_name, messages in exc.message_dict.items():
-                label = str(instance._meta.get_field(field_name).verbose_name) if field_name in names else ""
+                label = str(capfirst(instance._meta.get_field(field_name).verbose_name)) if field_name in names else ""
                 place = " — ".join(part for part in (where, label) if part)
                 problems.extend(f"{place}: {message}" if place else message for message in messages)
 
