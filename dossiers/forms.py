@@ -124,8 +124,23 @@ class UploadForm(forms.Form):
     copy_kind = forms.ChoiceField(label=_("Loại bản"), choices=CopyKind.choices, initial=CopyKind.PHOTOCOPY)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["files"].widget.attrs["accept"] = ",".join(sorted(ALLOWED_EXTENSIONS))
+
+
+class SupplementUploadForm(UploadForm):
+    """A file sent in answer to a supplement request, filed under the required document it completes."""
+
+    required_document = forms.ModelChoiceField(label=_("Thuộc giấy tờ"), queryset=None, required=False,
+                                               empty_label=_("Giấy tờ khác theo yêu cầu"))
+
+    def __init__(self, *args, documents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["required_document"].queryset = documents
+        self.fields["required_document"].error_messages["invalid_choice"] = _(
+            "Giấy tờ đã chọn không thuộc hồ sơ này.")
+        self.order_fields(["required_document", "files", "copy_kind"])
 
 
 class WithdrawForm(forms.Form):
@@ -179,6 +194,7 @@ class InboxFilterForm(forms.Form):
     AWAITING_APPROVAL = "awaiting_approval"  # a sub-step of "processing": the leader's queue
 
     def __init__(self, *args, procedures, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["procedure"].queryset = procedures
         self.fields["status"].choices = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("ho-so-cua-toi/", citizen.my_dossiers, name="my-dossiers"),
     path("ho-so-cua-toi/<int:pk>/", citizen.my_dossier, name="my-dossier"),
     path("ho-so-cua-toi/<int:pk>/rut-ho-so/", citizen.withdraw, name="withdraw"),
+    path("ho-so-cua-toi/<int:pk>/bo-sung/", citizen.supplement, name="supplement"),
     # Staff.
     path("xu-ly/", staff.inbox, name="inbox"),
     path("xu-ly/ho-so/<int:pk>/", staff.detail, name="detail"),

@@ -133,14 +133,17 @@ def make_form(action: str, dossier, user, data=None):
 def _render_detail(request, dossier, *, bound: tuple[str, Any] | None = None, status: int = 200):
     user = request.user
     allowed = available_actions(dossier, user)
+    # "Accept" is the specialist assigning himself: one button, no list to pick from — and no button at all
+    # on a dossier that is already his.
+    self_assign_only = not user.has_role(Role.LEADER, Role.ADMIN)
+    if self_assign_only and dossier.assignee_id == user.pk:
+        allowed.discard("assign")
     action_forms = []
     for action in ACTIONS:
         if action in allowed or (bound and bound[0] == action):
             form = bound[1] if bound and bound[0] == action else make_form(action, dossier, user)
             action_forms.append({"action": action, "spec": ACTIONS[action], "form": form,
                                  "bound": bool(bound and bound[0] == action)})
-    # "Accept" is the specialist assigning himself: one button, no list to pick from.
-    self_assign_only = "assign" in allowed and not user.has_role(Role.LEADER, Role.ADMIN)
     now = timezone.now()
     left = selectors.time_left(dossier, now)
     css, label = urgency(dossier, now)

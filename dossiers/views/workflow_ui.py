@@ -12,3 +12,8 @@ def available_actions(dossier: Dossier, user) -> set[str]:
 
 def can_withdraw(dossier: Dossier, user) -> bool:
     return workflow.status_problem(dossier, "withdraw") is None and workflow.may_act(user, dossier, "withdraw")
+
+
+def can_complete_supplement(dossier: Dossier, user) -> bool:
+    return (workflow.status_problem(dossier, "complete_supplement") is None
+            and workflow.may_act(user, dossier, "complete_supplement"))

@@ -146,3 +146,63 @@ def test_staff_see_an_empty_list_not_someone_elses(client, person, procedure, ag
     client.force_login(UserFactory(role=Role.CLERK, agency=agency))
     page = client.get(reverse("dossiers:my-dossiers")).content.decode()
     assert "Bạn chưa có hồ sơ nào." in page
+
+
+# --- answering a supplement request online ---------------------------------------------------------------------
+
+
+def pdf(name="bo-sung.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import TINY_PDF
+
+    return SimpleUploadedFile(name, TINY_PDF, content_type="application/pdf")
+
+
+def test_citizen_answers_a_supplement_request_online(web, person, procedure, agency):
+    dossier = mine(person, procedure, agency, supplement=True)
+    page = web.get(reverse("dossiers:my-dossier", args=[dossier.pk])).content.decode()
+    url = reverse("dossiers:supplement", args=[dossier.pk])
+    assert url in page
+    assert "Bản chụp bị mờ" in web.get(url).content.decode()
+
+    response = web.post(url, {"done": "1"})  # nothing added yet
+    assert response.status_code == 400
+    assert "Hãy tải lên ít nhất một tệp bổ sung" in response.content.decode()
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.SUPPLEMENT
+
+    document = dossier.case.documents.get(order=2)
+    response = web.post(url, {"required_document": document.pk, "files": [pdf()], "copy_kind": "photocopy",
+                              "upload": "1"})
+    assert response["Location"] == url
+    added = dossier.attachments.get(original_name="bo-sung.pdf")
+    assert (added.required_document, added.uploaded_by) == (document, person)
+
+    response = web.post(url, {"done": "1"})
+    assert response["Location"] == reverse("dossiers:my-dossier", args=[dossier.pk])
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING  # back where the request stopped it
+    assert dossier.steps.filter(action="complete_supplement", by=person).exists()
+
+
+def test_supplement_upload_refuses_a_bad_file(web, person, procedure, agency):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dossier = mine(person, procedure, agency, supplement=True)
+    before = dossier.attachments.count()
+    fake = SimpleUploadedFile("scan.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")
+    response = web.post(reverse("dossiers:supplement", args=[dossier.pk]),
+                        {"files": [fake], "copy_kind": "photocopy", "upload": "1"})
+    assert response.status_code == 400
+    assert "không phải là một loại tệp được chấp nhận" in response.content.decode()
+    assert dossier.attachments.count() == before
+
+
+def test_supplement_page_only_while_a_supplement_is_asked(client, web, person, procedure, agency):
+    dossier = mine(person, procedure, agency, processing=True)
+    response = web.get(reverse("dossiers:supplement", args=[dossier.pk]))
+    assert response["Location"] == reverse("dossiers:my-dossier", args=[dossier.pk])
+    waiting = mine(person, procedure, agency, supplement=True)
+    client.force_login(citizen())
+    assert client.post(reverse("dossiers:supplement", args=[waiting.pk]), {"done": "1"}).status_code == 404
+    assert Dossier.objects.get(pk=waiting.pk).status == Status.SUPPLEMENT

@@ -326,3 +326,10 @@ def test_citizen_of_the_dossier_is_not_staff(client, agency, procedure):
     dossier = dossier_at(agency, procedure, received=True)
     as_user(client, citizen())
     assert client.get(reverse("dossiers:detail", args=[dossier.pk])).status_code == 403
+
+
+def test_no_accept_button_on_ones_own_dossier(client, agency, procedure):
+    dossier = dossier_at(agency, procedure, processing=True)
+    page = as_user(client, dossier.assignee).get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert "Nhận xử lý hồ sơ" not in page
+    assert reverse("dossiers:action", args=[dossier.pk, "send_for_approval"]) in page
