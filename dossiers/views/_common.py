@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require_role
 
@@ -88,7 +89,11 @@ def role_required(*roles):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                response = redirect_to_login(request.get_full_path())
+                if getattr(request, "htmx", False):
+                    # An htmx call (autosave) after the session expired: move the whole page, not the fragment.
+                    return HttpResponseClientRedirect(response["Location"])
+                return response
             if roles:
                 require_role(request.user, roles)
             return view(request, *args, **kwargs)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.errors import DomainError
 from accounts.roles import Role
@@ -95,6 +96,8 @@ def _guard_draft(request, dossier: Dossier):
     """A submitted dossier cannot go back through the journey: send the user to where it now lives."""
     if dossier.status != Status.DRAFT:
         messages.info(request, _("Hồ sơ này đã được nộp, không thể sửa nữa."))
+        if request.htmx:  # an autosave from a tab left open: move the page, not the status line
+            return HttpResponseClientRedirect(reverse("dossiers:my-dossier", args=[dossier.pk]))
         return redirect("dossiers:my-dossier", pk=dossier.pk)
     return None
 

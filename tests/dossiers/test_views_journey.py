@@ -402,3 +402,16 @@ def test_multipart_without_javascript_posts_normally(web, procedure):
     response = web.post(reverse("dossiers:submit-document", args=[dossier.pk, 1]), data)
     assert response.status_code == 302
     assert Attachment.objects.get().original_name == "quet.pdf"
+
+
+def test_autosave_after_submission_or_logout_moves_the_whole_page(client, web, procedure):
+    dossier = start(web, procedure)
+    upload_all(web, dossier)
+    web.post(reverse("dossiers:submit-review", args=[dossier.pk]), {"declaration": "on"})
+    url = reverse("dossiers:submit-details", args=[dossier.pk])
+    response = web.post(url, details(dossier, applicant_address="Muộn"), headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == reverse("dossiers:my-dossier", args=[dossier.pk])
+    web.logout()
+    response = web.post(url, details(dossier), headers={"HX-Request": "true"})
+    assert response["HX-Redirect"].startswith(reverse("accounts:login"))
+    assert Dossier.objects.get(pk=dossier.pk).applicant_address != "Muộn"
