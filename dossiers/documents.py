@@ -56,6 +56,7 @@ from .models import (
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 FONT_DIR = STATIC_DIR / "fonts"
+FORMS_CSS = Path(settings.BASE_DIR) / "templates" / "documents" / "forms.css"
 
 TEMPLATES = {
     FormKind.RECEIPT: "documents/01_receipt.html",
@@ -139,14 +140,19 @@ class _LocalOnlyFetcher(URLFetcher):
 _local = threading.local()
 
 
-def _fonts() -> tuple[FontConfiguration, CSS, URLFetcher]:
-    """One FontConfiguration per thread, reused: the @font-face files are registered with fontconfig once.
+def _fonts() -> tuple[FontConfiguration, list[CSS], URLFetcher]:
+    """One FontConfiguration and the parsed stylesheets per thread, reused by every render: the @font-face
+    files are registered with fontconfig once and forms.css is parsed once.
 
     Per thread because Pango/fontconfig font maps (and a URLFetcher's state) are not safe to share.
     """
     if not hasattr(_local, "fonts"):
         font_config, fetcher = FontConfiguration(), _LocalOnlyFetcher(allowed_protocols={"data", "file"})
-        _local.fonts = (font_config, CSS(string=_FONT_FACES, font_config=font_config, url_fetcher=fetcher), fetcher)
+        stylesheets = [
+            CSS(string=_FONT_FACES, font_config=font_config, url_fetcher=fetcher),
+            CSS(filename=str(FORMS_CSS), font_config=font_config, url_fetcher=fetcher),
+        ]
+        _local.fonts = (font_config, stylesheets, fetcher)
     return _local.fonts
 
 
@@ -156,9 +162,9 @@ def render_pdf(template_name: str, context: dict) -> bytes:
         html = render_to_string(template_name, context)
     # Some Vietnamese keyboards type decomposed accents (NFD); composed text extracts and searches cleanly.
     html = unicodedata.normalize("NFC", html)
-    font_config, font_css, fetcher = _fonts()
+    font_config, stylesheets, fetcher = _fonts()
     document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[font_css], font_config=font_config)
+    return document.write_pdf(stylesheets=stylesheets, font_config=font_config)
 
 
 def subsetting_backend() -> str:
@@ -311,6 +317,7 @@ class Header:
 def _header_context(header: Header, kind: str) -> dict:
     agency = header.agency
     return {
+        "kind": kind,
         "title": FormKind(kind).label,
         "agency_name": agency.name,
         "parent_name": agency.parent.name if agency.parent_id else "",
