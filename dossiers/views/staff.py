@@ -35,6 +35,7 @@ from .workflow_ui import available_actions
 
 STAFF_ROLES = (Role.SPECIALIST, Role.LEADER, Role.CLERK, Role.ADMIN)
 INBOX_PAGE_SIZE = 50
+DESK_ACTIONS = {"receive", "refuse", "record_fee", "return_result", "complete_supplement"}
 
 
 @role_required(*STAFF_ROLES)
@@ -164,6 +165,8 @@ def _render_detail(request, dossier, *, bound: tuple[str, Any] | None = None, st
         "extensions": dossier.extensions.select_related("created_by"),
         "action_forms": action_forms, "self_assign_only": self_assign_only,
         "bound_action": bound[0] if bound else "",
+        # Receipt, refusal, fees and hand-over have their own screens at the desk (reception app).
+        "desk_actions": sorted(allowed & DESK_ACTIONS),
         "awaiting_approval": dossier.substep == "awaiting_approval",
         "is_finished": dossier.status in (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED),
     }, status=status)

@@ -333,3 +333,10 @@ def test_no_accept_button_on_ones_own_dossier(client, agency, procedure):
     page = as_user(client, dossier.assignee).get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
     assert "Nhận xử lý hồ sơ" not in page
     assert reverse("dossiers:action", args=[dossier.pk, "send_for_approval"]) in page
+
+
+def test_desk_actions_point_to_the_desk(client, agency, procedure):
+    dossier = dossier_at(agency, procedure, submitted=True)
+    page = as_user(client, staff_of(agency, Role.CLERK)).get(reverse("dossiers:detail", args=[dossier.pk]))
+    assert page.status_code == 200
+    assert "được thực hiện tại Bộ phận Một cửa" in page.content.decode()
