@@ -73,6 +73,14 @@ def online_waiting(user: User, *, agency: Agency, now: dt.datetime | None = None
     return [WaitingDossier(d, confirm_seconds_left(d, agency, now)) for d in qs]
 
 
+def results_to_return(user: User, *, limit: int = 20) -> list[Dossier]:
+    """Results ready at the clerk's agency, the longest waiting first (the citizen may be phoned)."""
+    return list(
+        Dossier.objects.filter(status=Status.RESULT_READY, receiving_agency_id=user.agency_id)
+        .select_related("procedure").order_by("completed_at", "id")[:limit]
+    )
+
+
 def _matching(q: str) -> Q:
     """A dossier code, the applicant's ID number or phone — exact values, as written on the papers."""
     q = (q or "").strip()

@@ -38,6 +38,7 @@ def desk(request):
     return render(request, "reception/desk.html", {
         "agency": agency,
         "waiting_online": selectors.online_waiting(request.user, agency=agency, limit=50),
+        "to_return": selectors.results_to_return(request.user),
         **queue_panel_context(request),
     })
 

@@ -110,8 +110,11 @@ def test_desk_page_query_count_does_not_grow_with_the_queue(client, clerk, agenc
     few = len(captured)
     for _ in range(5):
         DossierFactory(procedure=procedure, receiving_agency=agency, submitted=True)
+    for _ in range(2):
+        DossierFactory(procedure=procedure, receiving_agency=agency, walk_in=True, result_ready=True)
     with django_assert_max_num_queries(few):
-        client.get(reverse("reception:desk"))
+        page = client.get(reverse("reception:desk")).content.decode()
+    assert page.count(">Trả kết quả</a>") == 2
 
 
 def test_clerk_picks_a_counter_and_calls_the_next_ticket_with_htmx(client, clerk, counter, service):

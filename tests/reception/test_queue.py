@@ -191,3 +191,15 @@ def test_kiosks_taking_numbers_at_once_never_share_a_number(service):
         t.join(timeout=20)
     assert all(isinstance(r, Ticket) for r in results), results
     assert sorted(r.number for r in results) == list(range(1, n + 1))
+
+
+def test_seed_desk_queue_is_idempotent(agency):
+    from django.core.management import call_command
+
+    from reception.models import Counter, DeskService
+
+    call_command("seed_desk_queue", agency.code, counters=2)
+    call_command("seed_desk_queue", agency.code, counters=2)
+    assert list(DeskService.objects.filter(agency=agency).values_list("letter", flat=True)) == ["A", "B", "C"]
+    assert Counter.objects.filter(agency=agency).count() == 2
+    assert all(c.services.count() == 3 for c in Counter.objects.filter(agency=agency))
