@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -243,7 +244,7 @@ def place_name(agency: Agency) -> str:
     if configured:
         return configured
     root = agency
-    for _ in range(6):  # the tree is shallow; never loop on bad data
+    for _level in range(6):  # the tree is shallow; never loop on bad data
         if root.parent is None:
             break
         root = root.parent
@@ -397,7 +398,10 @@ def receipt_context(dossier: Dossier, header: Header, *, rows: list[dict], by=No
                     extra: dict | None = None) -> dict:
     extra = extra or {}
     if not (dossier.code and dossier.received_at and dossier.due_at):
-        raise Conflict("Hồ sơ chưa được tiếp nhận (chưa có mã hồ sơ và ngày hẹn trả), chưa thể in giấy tiếp nhận.")
+        raise Conflict(
+            _("Hồ sơ chưa được tiếp nhận (chưa có mã hồ sơ và ngày hẹn trả), chưa thể in giấy tiếp nhận."),
+            code="not_received",
+        )
     case = dossier.case
     limit = dossier.time_limit if dossier.time_limit is not None else (case.time_limit if case else None)
     return {
@@ -423,7 +427,10 @@ def supplement_context(dossier: Dossier, header: Header, *, by=None, extra: dict
     pause = pauses.filter(ended_at__isnull=True).first() or pauses.order_by("-started_at").first()
     items = [item for item in (pause.items if pause else []) if (item.get("document") or "").strip()]
     if not items:
-        raise DomainError("Phiếu yêu cầu bổ sung phải nêu ít nhất một giấy tờ cần bổ sung và lý do.")
+        raise DomainError(
+            _("Phiếu yêu cầu bổ sung phải nêu ít nhất một giấy tờ cần bổ sung và lý do."),
+            code="items_required",
+        )
     officer = pause.requested_by or by
     return {
         **_header_context(header, FormKind.SUPPLEMENT),
@@ -441,7 +448,7 @@ def supplement_context(dossier: Dossier, header: Header, *, by=None, extra: dict
 def refusal_context(dossier: Dossier, header: Header, *, by=None, extra: dict | None = None) -> dict:
     extra = extra or {}
     if not dossier.outcome_reason.strip():
-        raise DomainError("Phiếu từ chối phải nêu rõ lý do từ chối.")
+        raise DomainError(_("Phiếu từ chối phải nêu rõ lý do từ chối."), code="reason_required")
     return {
         **_header_context(header, FormKind.REFUSAL),
         **_applicant_context(dossier),
@@ -458,7 +465,7 @@ def apology_context(dossier: Dossier, header: Header, *, by=None, extra: dict | 
     extra = extra or {}
     extension = dossier.extensions.select_related("responsible_agency").order_by("-created_at", "-id").first()
     if extension is None:
-        raise Conflict("Hồ sơ chưa có hẹn lại ngày trả kết quả, chưa thể in văn bản xin lỗi.")
+        raise Conflict(_("Hồ sơ chưa có hẹn lại ngày trả kết quả, chưa thể in văn bản xin lỗi."), code="no_extension")
     responsible = extension.responsible_agency or dossier.current_agency
     return {
         **_header_context(header, FormKind.APOLOGY),
@@ -476,7 +483,7 @@ def apology_context(dossier: Dossier, header: Header, *, by=None, extra: dict | 
 def stop_context(dossier: Dossier, header: Header, *, by=None, extra: dict | None = None) -> dict:
     extra = extra or {}
     if not dossier.outcome_reason.strip():
-        raise DomainError("Thông báo dừng giải quyết phải nêu rõ lý do.")
+        raise DomainError(_("Thông báo dừng giải quyết phải nêu rõ lý do."), code="reason_required")
     return {
         **_header_context(header, FormKind.STOP),
         **_applicant_context(dossier),
@@ -546,7 +553,7 @@ def control_sheet_context(dossier: Dossier, header: Header, *, by=None, extra: d
 
 def handover_context(dossier: Dossier, header: Header, *, by=None, extra: dict | None = None) -> dict:
     if dossier.status != Status.RETURNED and not dossier.returned_at:
-        raise Conflict("Hồ sơ chưa trả kết quả, chưa thể in giấy biên nhận trả kết quả.")
+        raise Conflict(_("Hồ sơ chưa trả kết quả, chưa thể in giấy biên nhận trả kết quả."), code="not_returned")
     returned_step = StepLog.objects.filter(dossier=dossier, action="return_result").select_related("by").last()
     officer = returned_step.by if returned_step and returned_step.by else by
     return {
@@ -675,7 +682,7 @@ def _check_issuer(by, agency: Agency) -> None:
     if by is None:  # the system itself (a Celery task issuing an apology)
         return
     if not by.has_role(*STAFF_ROLES) or not in_scope(by, agency.pk):
-        raise NotAllowed("Bạn không có quyền phát hành văn bản của cơ quan này.")
+        raise NotAllowed(_("Bạn không có quyền phát hành văn bản của cơ quan này."))
 
 
 def _last_number(agency: Agency, kind: str, year: int) -> int:
@@ -700,12 +707,18 @@ def issue_document(*, kind: FormKind | str, by, dossier: Dossier | None = None, 
     """
     kind = FormKind(kind)
     if kind == FormKind.PAYMENT_RECEIPT:
-        raise DomainError("Biên lai thu phí, lệ phí điện tử được phát hành qua hệ thống thanh toán.")
+        raise DomainError(
+            _("Biên lai thu phí, lệ phí điện tử được phát hành qua hệ thống thanh toán."),
+            code="not_supported",
+        )
     if kind == FormKind.TRACKING_BOOK:
         if agency is None or not period or period[0] > period[1]:
-            raise DomainError("Sổ theo dõi hồ sơ cần cơ quan và khoảng thời gian (từ ngày ≤ đến ngày).")
+            raise DomainError(
+                _("Sổ theo dõi hồ sơ cần cơ quan và khoảng thời gian (từ ngày ≤ đến ngày)."),
+                code="period_required",
+            )
     elif dossier is None:
-        raise DomainError("Văn bản này phải gắn với một hồ sơ.")
+        raise DomainError(_("Văn bản này phải gắn với một hồ sơ."), code="dossier_required")
     agency = agency or dossier.receiving_agency
     _check_issuer(by, agency)
 
@@ -753,7 +766,7 @@ def _reserve_number(*, kind, agency, dossier, by, issued_at, period) -> IssuedDo
                 )
         except IntegrityError:
             continue
-    raise Conflict("Không cấp được số văn bản do có nhiều yêu cầu cùng lúc, vui lòng thử lại.")
+    raise Conflict(_("Không cấp được số văn bản do có nhiều yêu cầu cùng lúc, vui lòng thử lại."), code="busy")
 
 
 def reprint(issued: IssuedDocument) -> bytes:
@@ -761,5 +774,5 @@ def reprint(issued: IssuedDocument) -> bytes:
     with issued.file.open("rb") as handle:
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != issued.sha256:
-        raise Conflict("Tệp văn bản đã lưu không còn nguyên vẹn (sai mã băm), không thể in lại.")
+        raise Conflict(_("Tệp văn bản đã lưu không còn nguyên vẹn (sai mã băm), không thể in lại."), code="tampered")
     return data
