@@ -234,6 +234,8 @@ def desk_intake_decide(*, by: User, procedure: Procedure, applicant: dict, decis
     _require_clerk(by)
     if channel not in (Channel.DESK, Channel.POSTAL):
         raise DomainError(_("Hồ sơ tiếp nhận tại quầy chỉ có kênh trực tiếp hoặc bưu chính."), code="invalid_channel")
+    if channel == Channel.DESK and not procedure.accepts_desk:
+        raise DomainError(_("Thủ tục này không nhận hồ sơ nộp trực tiếp."), code="invalid_channel")
     electronic = electronic_copies(_uploaded(decision))
     items = check_decision(decision, electronic=electronic)
     with transaction.atomic():

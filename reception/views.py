@@ -141,7 +141,8 @@ def _decided(request, result: services.DeskResult):
 def applicant_lookup(request):
     """htmx: the ID number typed → the other applicant fields that are still empty, filled from the latest
     dossier at this agency (or the citizen's account). POST, so the ID number stays out of URLs and logs."""
-    procedure = _procedure(int(request.POST.get("procedure") or 0))
+    raw = request.POST.get("procedure") or ""
+    procedure = _procedure(int(raw) if raw.isdigit() else 0)
     found = selectors.latest_applicant(request.user, request.POST.get("applicant_id_number", ""))
     fills = {}
     if found:
