@@ -19,7 +19,7 @@ from .views import online_submission_url
 TAG = "Danh mục thủ tục"
 
 
-class ErrorSerializer(serializers.Serializer):
+class CatalogErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Mã lỗi máy đọc được, ví dụ invalid, not_found.")
     detail = serializers.CharField(help_text="Mô tả lỗi cho người đọc (tiếng Việt).")
     errors = serializers.DictField(
@@ -28,8 +28,8 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-ERRORS_400 = OpenApiResponse(ErrorSerializer, description="Tham số lọc không hợp lệ.")
-ERRORS_404 = OpenApiResponse(ErrorSerializer, description="Không tìm thấy.")
+ERRORS_400 = OpenApiResponse(CatalogErrorSerializer, description="Tham số lọc không hợp lệ.")
+ERRORS_404 = OpenApiResponse(CatalogErrorSerializer, description="Không tìm thấy.")
 
 
 class CatalogPagination(PageNumberPagination):
