@@ -10,24 +10,14 @@ from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
 from dossiers.models import Dossier, FormKind, IssuedDocument, Status
-from tests.e2e.conftest import login
 from tests.factories import AgencyFactory, DossierFactory, ProcedureFactory, UserFactory
+
+from .helpers import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "matkhau-Manh-2026"
 CCCD = "038190012345"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _live_server_speaks_http():
-    """SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the (session-wide) live server starts — before
-    any function-scoped ``settings`` fixture. Switched off here, ahead of it, so http:// is not sent to https://.
-    """
-    from django.test.utils import override_settings
-
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        yield
 
 
 @pytest.fixture
