@@ -42,16 +42,19 @@ DESK_ACTIONS = {"receive", "refuse", "record_fee", "return_result", "complete_su
 def inbox(request):
     procedures = Procedure.objects.filter(is_active=True).only("id", "code", "name").order_by("code")
     form = InboxFilterForm(request.GET or None, procedures=procedures)
-    filters: dict[str, Any] = {}
-    if form.is_bound and form.is_valid():
+    # An invalid filter is reported and left out; the valid ones still apply (cleaned_data holds only those).
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
         data = form.cleaned_data
-        filters = {"procedure": data["procedure"], "status": data["status"] or None, "q": data["q"].strip()}
-        if data["status"] == InboxFilterForm.AWAITING_APPROVAL:
-            filters.update(status=Status.PROCESSING, substep=Substep.AWAITING_APPROVAL)
-        if data["due"] == "overdue":
-            filters["due_within_hours"] = 0  # due within 0 working hours from now = already late
-        elif data["due"]:
-            filters["due_within_hours"] = int(data["due"])
+    filters: dict[str, Any] = {"procedure": data.get("procedure"), "status": data.get("status") or None,
+                               "q": (data.get("q") or "").strip()}
+    if data.get("status") == InboxFilterForm.AWAITING_APPROVAL:
+        filters.update(status=Status.PROCESSING, substep=Substep.AWAITING_APPROVAL)
+    if data.get("due") == "overdue":
+        filters["due_within_hours"] = 0  # due within 0 working hours from now = already late
+    elif data.get("due"):
+        filters["due_within_hours"] = int(data["due"])
     page = Paginator(selectors.inbox_for(request.user, **filters), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = []

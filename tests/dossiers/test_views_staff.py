@@ -147,9 +147,13 @@ def test_filters_by_procedure_status_due_window_and_search(client, agency, proce
 
 def test_bad_filter_is_explained(client, agency, procedure, specialist):
     as_user(client, specialist)
-    response = client.get(reverse("dossiers:inbox"), {"status": "xoa-het", "due": "99"})
+    late = dossier_at(agency, procedure, received=True, overdue=True)
+    fresh = dossier_at(agency, procedure, received=True)
+    response = client.get(reverse("dossiers:inbox"), {"status": "xoa-het", "due": "overdue"})
     assert response.status_code == 400
-    assert "Giá trị lọc không hợp lệ." in response.content.decode()
+    page = response.content.decode()
+    assert "Giá trị lọc không hợp lệ." in page
+    assert late.code in page and fresh.code not in page  # the valid filter still applies
 
 
 @pytest.mark.parametrize("count", [5, 50])
