@@ -462,3 +462,102 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_event_display()} → {self.address} ({self.get_channel_display()})"
+
+
+# --- Fully online service: payments, the citizen's document store (issue 7) ------------------------------
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ thanh toán")
+    PAID = "paid", _("Đã thanh toán")
+    FAILED = "failed", _("Thanh toán không thành công")
+    CANCELLED = "cancelled", _("Đã hủy thanh toán")
+
+
+class Payment(models.Model):
+    """One attempt to pay a dossier's fee through a gateway (dossiers/payments/).
+
+    ``txn_ref`` is what the gateway echoes back (vnp_TxnRef): it finds the row, and the row lock on it is what
+    makes a repeated or concurrent callback settle the payment once.
+    """
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.PROTECT, related_name="payments")
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    amount_vnd = models.PositiveBigIntegerField(_("số tiền (đồng)"))
+    status = models.CharField(_("trạng thái"), max_length=10, choices=PaymentStatus.choices,
+                              default=PaymentStatus.PENDING, db_index=True)
+    provider = models.CharField(_("cổng thanh toán"), max_length=20)
+    txn_ref = models.CharField(_("mã giao dịch"), max_length=40, unique=True)
+    provider_reference = models.CharField(_("mã giao dịch tại cổng"), max_length=60, blank=True)
+    bank_code = models.CharField(_("ngân hàng"), max_length=20, blank=True)
+    response_code = models.CharField(_("mã phản hồi"), max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(_("thời điểm thanh toán"), null=True, blank=True)
+    settled_by = models.CharField(max_length=10, blank=True)  # "ipn" or "return": which callback settled it
+    receipt = models.ForeignKey(IssuedDocument, verbose_name=_("biên lai điện tử"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("thanh toán trực tuyến")
+        verbose_name_plural = _("thanh toán trực tuyến")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A dossier's fee is paid once: a second successful payment is refused at the database too.
+            models.UniqueConstraint(fields=["dossier"], condition=Q(status="paid"), name="one_paid_payment_per_dossier"),
+        ]
+
+    def __str__(self):
+        return f"{self.txn_ref} ({self.get_status_display()})"
+
+
+class PaymentCallback(models.Model):
+    """Every callback as received (IPN or browser return), valid or not: the raw log auditors ask for."""
+
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="callbacks")
+    kind = models.CharField(max_length=10)  # "ipn" | "return"
+    params = models.JSONField(default=dict)
+    signature_valid = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=40)  # what we answered: "paid", "already_settled", "invalid_signature"...
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+
+class StoredDocumentSource(models.TextChoices):
+    UPLOAD = "upload", _("Tải lên khi nộp hồ sơ")
+    RESULT = "result", _("Kết quả giải quyết")
+    DESK = "desk", _("Số hóa tại Bộ phận Một cửa")
+
+
+class StoredDocument(models.Model):
+    """A file in the citizen's document store (kho giấy tờ): attachable to a new dossier without uploading
+    again (Decision 766 indicators on reuse of digitised documents)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("chủ sở hữu"), on_delete=models.CASCADE,
+                              related_name="stored_documents")
+    title = models.CharField(_("tên giấy tờ"), max_length=500)
+    file = models.FileField(upload_to="store/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    source = models.CharField(_("nguồn"), max_length=10, choices=StoredDocumentSource.choices)
+    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("giấy tờ trong kho")
+        verbose_name_plural = _("kho giấy tờ")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same bytes are kept once per owner: uploading a file again does not fill the store twice.
+            models.UniqueConstraint(fields=["owner", "sha256"], name="stored_document_once_per_owner"),
+        ]
+
+    def __str__(self):
+        return self.title
