@@ -504,7 +504,8 @@ class Payment(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             # A dossier's fee is paid once: a second successful payment is refused at the database too.
-            models.UniqueConstraint(fields=["dossier"], condition=Q(status="paid"), name="one_paid_payment_per_dossier"),
+            models.UniqueConstraint(fields=["dossier"], condition=Q(status="paid"),
+                                    name="one_paid_payment_per_dossier"),
         ]
 
     def __str__(self):
