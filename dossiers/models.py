@@ -562,3 +562,15 @@ class StoredDocument(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ResultDownload(models.Model):
+    """Who downloaded an electronic result and when (dossiers/results.py): the access log of a signed result."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="result_downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "at", "id"]
