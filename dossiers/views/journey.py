@@ -27,9 +27,8 @@ from ..models import Attachment, Dossier, Status
 from ..uploads import ALLOWED_LABEL
 from ._common import posted, role_required, weekday
 
-# Signed-in users; the services decide who may file (a citizen for themself; a clerk filing for a citizen
-# continues the draft here too, as its filed_by).
-JOURNEY_ROLES = ()
+# Every step needs a signed-in user; the services decide who may file (a citizen for themself), and a clerk
+# who filed a draft for a citizen (assisted digital, filed_by) may continue it here too.
 APPLICANT_FIELDS = ("applicant_name", "applicant_id_type", "applicant_id_number", "applicant_phone",
                     "applicant_email", "applicant_address", "delivery")
 
@@ -138,7 +137,7 @@ def submit_start(request, code):
     }, status=status)
 
 
-@role_required(*JOURNEY_ROLES)
+@role_required()
 @require_http_methods(["GET", "POST"])
 def submit_details(request, pk):
     dossier = _draft(request, pk)
@@ -184,7 +183,7 @@ def _autosave(request, dossier: Dossier, form: ApplicantForm):
     })
 
 
-@role_required(*JOURNEY_ROLES)
+@role_required()
 @require_http_methods(["GET", "POST"])
 def submit_document(request, pk, index):
     dossier = _draft(request, pk)
@@ -238,7 +237,7 @@ def _next_url(dossier, docs, index) -> str:
     return reverse("dossiers:submit-review", args=[dossier.pk])
 
 
-@role_required(*JOURNEY_ROLES)
+@role_required()
 @require_POST
 def submit_remove_attachment(request, pk, attachment_pk):
     dossier = _draft(request, pk)
@@ -274,7 +273,7 @@ def _review_problems(dossier: Dossier, docs: list, attachments: list) -> list[di
     return problems
 
 
-@role_required(*JOURNEY_ROLES)
+@role_required()
 @require_http_methods(["GET", "POST"])
 def submit_review(request, pk):
     dossier = _draft(request, pk)
@@ -305,7 +304,7 @@ def submit_review(request, pk):
     }, status=status)
 
 
-@role_required(*JOURNEY_ROLES)
+@role_required()
 def submit_done(request, pk):
     dossier = _draft(request, pk)
     if dossier.status == Status.DRAFT:
