@@ -677,7 +677,7 @@ def generate(*, dossiers: int, years: float = 3, communes: int = 100, seed: int 
     from django.utils import timezone
 
     from dossiers.deadlines import calendar_for
-    from dossiers.models import DailySequence, Dossier, Extension, Pause, StepLog
+    from dossiers.models import DailySequence, Dossier
 
     rng = random.Random(seed)
     began = time.perf_counter()
@@ -703,14 +703,54 @@ def generate(*, dossiers: int, years: float = 3, communes: int = 100, seed: int 
     life = Life(rng=rng, cal=cal, now=now, procedures=procedures, centre=centre, communes=commune_list,
                 staff=staff, citizens=citizens, sequences=sequences)
     attnames, defaults = dossier_columns()
-    step_cols = ["dossier_id", "action", "from_status", "to_status", "by_id", "to_user_id", "from_agency_id",
-                 "to_agency_id", "at", "step_due_at", "note", "facts"]
-    pause_cols = ["dossier_id", "started_at", "ended_at", "at_reception", "items", "requested_by_id"]
-    ext_cols = ["dossier_id", "kind", "previous_due_at", "new_due_at", "reason", "responsible_agency_id",
-                "created_by_id", "created_at"]
     first_id = (Dossier.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     moments = _submission_moments(rng, cal, start, now, dossiers)
     totals = Counter()
+    # A big load into a small table: maintaining 30 secondary indexes row by row costs more than building
+    # them once at the end (the unique constraints stay: they guard the codes while loading).
+    rebuild_indexes = writer.postgres and dossiers >= max(100_000, first_id)
+    dropped = _drop_secondary_indexes(connection, LOADED_TABLES, out) if rebuild_indexes else []
+    try:
+        _load(writer, life, moments, start, now, chunk, first_id, attnames, defaults, touched, totals, out)
+    finally:
+        _create_indexes(connection, dropped, out)
+
+    with transaction.atomic():
+        _store_sequences(DailySequence, sequences, touched)
+        if writer.postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT setval(pg_get_serial_sequence('dossiers_dossier', 'id'), "
+                               "(SELECT COALESCE(MAX(id), 1) FROM dossiers_dossier))")
+                cursor.execute("ANALYZE dossiers_dossier; ANALYZE dossiers_steplog; ANALYZE dossiers_pause")
+    written = time.perf_counter() - began
+    summary_seconds = None
+    if summary:
+        summary_seconds = _rebuild_summary(start.date(), now.date(), out)
+    result = {"dossiers": totals["dossiers"], "steps": totals["steps"], "pauses": totals["pauses"],
+              "extensions": totals["extensions"], "seconds": round(written, 1),
+              "summary_seconds": summary_seconds, "statuses": dict(life.stats)}
+    out.write(f"Xong: {totals['dossiers']:,} hồ sơ, {totals['steps']:,} bước, {totals['pauses']:,} lần tạm dừng, "
+              f"{totals['extensions']:,} gia hạn trong {written:.1f} s"
+              f"{'' if summary_seconds is None else f' (+ bảng tổng hợp {summary_seconds:.1f} s)'}\n")
+    out.write("Trạng thái: " + ", ".join(f"{k} {v:,}" for k, v in sorted(life.stats.items())) + "\n")
+    return result
+
+
+STEP_COLUMNS = ["dossier_id", "action", "from_status", "to_status", "by_id", "to_user_id", "from_agency_id",
+                "to_agency_id", "at", "step_due_at", "note", "facts"]
+PAUSE_COLUMNS = ["dossier_id", "started_at", "ended_at", "at_reception", "items", "requested_by_id"]
+EXTENSION_COLUMNS = ["dossier_id", "kind", "previous_due_at", "new_due_at", "reason", "responsible_agency_id",
+                     "created_by_id", "created_at"]
+LOADED_TABLES = ["dossiers_dossier", "dossiers_steplog", "dossiers_pause", "dossiers_extension"]
+
+
+def _load(writer, life, moments, start, now, chunk, first_id, attnames, defaults, touched, totals, out):
+    from django.db import transaction
+
+    from dossiers.models import Dossier, Extension, Pause, StepLog
+
+    step_cols, pause_cols, ext_cols = STEP_COLUMNS, PAUSE_COLUMNS, EXTENSION_COLUMNS
+    dossiers = len(moments)
     for offset in range(0, dossiers, chunk):
         t = time.perf_counter()
         rows, steps, pauses, exts = [], [], [], []
@@ -735,25 +775,34 @@ def generate(*, dossiers: int, years: float = 3, communes: int = 100, seed: int 
                   f"ghi {time.perf_counter() - t - drawn:.1f} s\n")
         out.flush()
 
-    with transaction.atomic():
-        _store_sequences(DailySequence, sequences, touched)
-        if writer.postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT setval(pg_get_serial_sequence('dossiers_dossier', 'id'), "
-                               "(SELECT COALESCE(MAX(id), 1) FROM dossiers_dossier))")
-                cursor.execute("ANALYZE dossiers_dossier; ANALYZE dossiers_steplog; ANALYZE dossiers_pause")
-    written = time.perf_counter() - began
-    summary_seconds = None
-    if summary:
-        summary_seconds = _rebuild_summary(start.date(), now.date(), out)
-    result = {"dossiers": totals["dossiers"], "steps": totals["steps"], "pauses": totals["pauses"],
-              "extensions": totals["extensions"], "seconds": round(written, 1),
-              "summary_seconds": summary_seconds, "statuses": dict(life.stats)}
-    out.write(f"Xong: {totals['dossiers']:,} hồ sơ, {totals['steps']:,} bước, {totals['pauses']:,} lần tạm dừng, "
-              f"{totals['extensions']:,} gia hạn trong {written:.1f} s"
-              f"{'' if summary_seconds is None else f' (+ bảng tổng hợp {summary_seconds:.1f} s)'}\n")
-    out.write("Trạng thái: " + ", ".join(f"{k} {v:,}" for k, v in sorted(life.stats.items())) + "\n")
-    return result
+
+def _drop_secondary_indexes(connection, tables, out) -> list[str]:
+    """Drop the tables' plain indexes (not primary keys nor unique constraints); return their definitions."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+                 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+                WHERE t.relname = ANY(%s) AND NOT i.indisprimary
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
+            [tables],
+        )
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    out.write(f"  Tạm bỏ {len(found)} chỉ mục phụ trong lúc nạp.\n")
+    return [definition for _name, definition in found]
+
+
+def _create_indexes(connection, definitions, out) -> None:
+    if not definitions:
+        return
+    t = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for definition in definitions:
+            cursor.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
+                "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1))
+    out.write(f"  Dựng lại {len(definitions)} chỉ mục: {time.perf_counter() - t:.1f} s\n")
 
 
 def _working_moment(rng, cal, moment):

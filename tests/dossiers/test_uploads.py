@@ -29,6 +29,15 @@ def docx_bytes() -> bytes:
     return buffer.getvalue()
 
 
+def odt_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        # OpenDocument: an uncompressed "mimetype" entry first, as LibreOffice writes it.
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
 def zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
@@ -66,6 +75,7 @@ def test_a_very_long_name_is_cut_but_keeps_its_extension():
     ("anh.jpeg", JPEG, "image/jpeg", ".jpg"),
     ("scan.tif", TIFF, "image/tiff", ".tif"),
     ("don.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    ("don.odt", odt_bytes(), "application/vnd.oasis.opendocument.text", ".odt"),
 ])
 def test_accepted_types_are_sniffed_from_content(name, content, mime, ext):
     checked = check_upload(upload(name, content))
