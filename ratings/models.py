@@ -209,6 +209,18 @@ class Feedback(models.Model):
         return None
 
 
+EVENT_LABELS = {
+    "submit": _("Tiếp nhận phản ánh, kiến nghị"),
+    "forward": _("Chuyển cơ quan có thẩm quyền"),
+    "refuse": _("Từ chối tiếp nhận"),
+    "request_info": _("Đề nghị bổ sung thông tin"),
+    "provide_info": _("Người gửi bổ sung thông tin"),
+    "answer": _("Trả lời"),
+    "publish": _("Công khai kết quả trả lời"),
+    "rate_answer": _("Người gửi đánh giá kết quả trả lời"),
+}
+
+
 class FeedbackEvent(models.Model):
     """The feedback's log: every step with who, when and where it went (append-only)."""
 
@@ -223,6 +235,10 @@ class FeedbackEvent(models.Model):
 
     class Meta:
         ordering = ["feedback", "at", "id"]
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
 
 
 # ----- staff notices (unhappy ratings, feedback deadlines) -------------------------------------------------------

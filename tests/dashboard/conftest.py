@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test.utils import CaptureQueriesContext  # noqa: F401 (re-exported for tests)
 
 from accounts.models import Agency, AgencyKind, User
@@ -70,6 +71,7 @@ def province(db, settings) -> Province:
     settings.NOTIFY_EMAIL = False  # the citizen notifications are not what these tests are about
     settings.NOTIFY_SMS = "off"
     settings.NOTIFY_ZALO = "off"
+    cache.clear()  # the public page caches its numbers; a previous run must not answer for this one
     root = AgencyFactory(code="000.00.00.H98", name="UBND tỉnh Thử Nghiệm", kind=AgencyKind.PROVINCE)
     a = _commune("000.20.01.H98", "UBND xã An Bình", root)
     b = _commune("000.20.02.H98", "UBND xã Bình Minh", root)
