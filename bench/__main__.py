@@ -14,6 +14,8 @@ COMMANDS: dict[str, tuple[str, str, list[str] | None]] = {
     "generate": ("bench.generate", "sinh dữ liệu thực tế: cơ quan, thủ tục, N hồ sơ trong 3 năm (COPY)",
                  ["--dossiers", os.environ.get("BENCH_DOSSIERS", "1000000"), "--if-fewer"]),
     "receipt": ("bench.receipt", "thời gian in giấy tiếp nhận (mẫu 01) và bộ nhớ", []),
+    "sweep": ("bench.sweep", "quét hạn xử lý trên 100 000 và 1 000 000 hồ sơ: thời gian, bộ nhớ, quét lại",
+              ["--sizes", "100000,1000000"]),
 }
 
 
