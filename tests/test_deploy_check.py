@@ -12,7 +12,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def check_deploy(**env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    # Only what a server's environment would hold: the test process carries test-only variables
+    # (DJANGO_ALLOW_ASYNC_UNSAFE from the browser tests, DEBUG or relaxed cookies from a developer's shell).
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "DATABASE_URL", "REDIS_URL")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
