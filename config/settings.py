@@ -4,6 +4,7 @@ Nothing set → SQLite and a filesystem Celery broker under ``var/`` (``make run
 ``DATABASE_URL`` / ``REDIS_URL`` set → PostgreSQL / Redis, as in CI and production.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -111,6 +112,31 @@ OIDC_ISSUER = env("OIDC_ISSUER", default="")
 OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
 OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
 OIDC_CLAIM_CCCD = env("OIDC_CLAIM_CCCD", default="cccd")
+# The relying party (accounts/oidc.py, Authlib): OIDC_ISSUER is the provider's issuer URL; its
+# /.well-known/openid-configuration gives the endpoints and keys (id_token signatures are verified).
+# Claims mapping: which claim of the provider carries each of our fields (VNeID-style names differ).
+OIDC_SCOPES = env("OIDC_SCOPES", default="openid profile email phone")
+OIDC_CLAIM_NAME = env("OIDC_CLAIM_NAME", default="name")
+OIDC_CLAIM_EMAIL = env("OIDC_CLAIM_EMAIL", default="email")
+OIDC_CLAIM_PHONE = env("OIDC_CLAIM_PHONE", default="phone_number")
+OIDC_PROVIDER_LABEL = env("OIDC_PROVIDER_LABEL", default="Đăng nhập bằng tài khoản định danh điện tử (VNeID)")
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+# Test-only: django-oauth-toolkit (a dev dependency) plays the national identity provider inside the test
+# suite (tests/online/test_oidc_login.py). Its tables must exist when the test database is created, hence
+# an installed app decided here; never set in production (the package is not even installed there).
+OIDC_TEST_PROVIDER = env.bool("OIDC_TEST_PROVIDER", default="pytest" in sys.modules)
+if OIDC_TEST_PROVIDER:
+    INSTALLED_APPS.append("oauth2_provider")
+
+# Online payment of fees (dossiers/payments/): one protocol, VNPay's signed redirect + IPN callback.
+# PAYMENT_PROVIDER "sandbox": a page of this app plays the gateway with the same protocol (embedded default,
+# tests); "vnpay": the real gateway — set VNPAY_TMN_CODE, VNPAY_HASH_SECRET and VNPAY_PAYMENT_URL, and
+# register <SITE_URL>/thanh-toan/vnpay/ipn/ as the IPN URL in the merchant portal.
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="sandbox")
+VNPAY_TMN_CODE = env("VNPAY_TMN_CODE", default="")
+VNPAY_HASH_SECRET = env("VNPAY_HASH_SECRET", default="")
+VNPAY_PAYMENT_URL = env("VNPAY_PAYMENT_URL", default="https://sandbox.vnpayment.vn/paymentv2/vpcpay.html")
+PAYMENT_EXPIRE_MINUTES = env.int("PAYMENT_EXPIRE_MINUTES", default=15)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]

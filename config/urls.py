@@ -19,6 +19,7 @@ urlpatterns = [
     path("tai-khoan/", include("accounts.urls")),
     path("thu-tuc/", include("procedures.urls")),
     path("", include("dossiers.urls")),
+    path("", include("dossiers.online_urls")),
     path("canh-bao/", include("dossiers.alert_urls")),
     path("mot-cua/", include("reception.urls")),
     path("danh-gia/", include("ratings.urls")),

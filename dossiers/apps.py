@@ -8,3 +8,6 @@ class DossiersConfig(AppConfig):
     def ready(self):
         from . import deadlines  # noqa: F401 (connects the calendar cache invalidation to CalendarException)
         from .notifications import receivers  # noqa: F401 (connects the citizen notifications to the workflow)
+        from .store import connect as connect_document_store
+
+        connect_document_store()  # submitted files join the citizen's document store (issue 7)

@@ -68,6 +68,7 @@ TEMPLATES = {
     FormKind.CONTROL_SHEET: "documents/06_control_sheet.html",
     FormKind.TRACKING_BOOK: "documents/07_tracking_book.html",
     FormKind.HANDOVER: "documents/handover.html",
+    FormKind.PAYMENT_RECEIPT: "documents/payment_receipt.html",
 }
 
 # The symbol after the number ("Số: 15/2025/TNHS"). The year is part of the number because numbering
@@ -668,6 +669,17 @@ def tracking_book_xlsx(*, agency: Agency, start: date, end: date) -> bytes:
 # Issuing: number, render, store
 # ---------------------------------------------------------------------------------------------------------
 
+def payment_receipt_context(dossier: Dossier, header: Header, *, by=None, extra: dict | None = None) -> dict:
+    """The electronic fee receipt: issued by dossiers/payments/ (extra["payment"]), which owns what it says."""
+    from .payments.receipt import payment_context
+
+    return {
+        **_header_context(header, FormKind.PAYMENT_RECEIPT),
+        **_applicant_context(dossier),
+        **payment_context(extra["payment"]),
+    }
+
+
 DOSSIER_BUILDERS = {
     FormKind.SUPPLEMENT: supplement_context,
     FormKind.REFUSAL: refusal_context,
@@ -675,6 +687,7 @@ DOSSIER_BUILDERS = {
     FormKind.STOP: stop_context,
     FormKind.CONTROL_SHEET: control_sheet_context,
     FormKind.HANDOVER: handover_context,
+    FormKind.PAYMENT_RECEIPT: payment_receipt_context,
 }
 
 
@@ -706,7 +719,7 @@ def issue_document(*, kind: FormKind | str, by, dossier: Dossier | None = None, 
     in a state that has this form), NotAllowed (the user is outside the agency's scope).
     """
     kind = FormKind(kind)
-    if kind == FormKind.PAYMENT_RECEIPT:
+    if kind == FormKind.PAYMENT_RECEIPT and not (extra or {}).get("payment"):
         raise DomainError(
             _("Biên lai thu phí, lệ phí điện tử được phát hành qua hệ thống thanh toán."),
             code="not_supported",
