@@ -34,11 +34,11 @@ def may_upload_result(user: User, dossier: Dossier) -> bool:
 
 
 def may_download_result(user: User, dossier: Dossier) -> bool:
-    """The owner; staff of the dossier's agencies. Nobody else, whatever they know of the dossier."""
+    """The owner once the result is approved; staff of the dossier's agencies. Nobody else, whatever they know."""
     if not user.is_authenticated or not dossier.result_file:
         return False
     if dossier.submitted_by_id == user.pk:
-        return True
+        return result_available(dossier)  # not before the leader has approved it
     return user.is_portal_staff and (in_scope(user, dossier.current_agency_id)
                                      or in_scope(user, dossier.receiving_agency_id))
 

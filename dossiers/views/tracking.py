@@ -47,6 +47,11 @@ def _public(dossier: Dossier) -> dict:
         "returned_at": dossier.returned_at,
         "is_supplement": dossier.status == Status.SUPPLEMENT,
         "is_result_ready": dossier.status == Status.RESULT_READY,
+        # Issue 7: the fee and the electronic result, from the dossier's own fields (no query, nothing personal).
+        "fee_due": dossier.fee_due_vnd,
+        "fee_paid": dossier.fee_paid_at is not None,
+        "paid_online": dossier.paid_online,
+        "result_online": bool(dossier.result_file) and dossier.status in (Status.RESULT_READY, Status.RETURNED),
         "steps": steps,
     }
 
