@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str, list[str] | None]] = {
     "receipt": ("bench.receipt", "thời gian in giấy tiếp nhận (mẫu 01) và bộ nhớ", []),
     "sweep": ("bench.sweep", "quét hạn xử lý trên 100 000 và 1 000 000 hồ sơ: thời gian, bộ nhớ, quét lại",
               ["--sizes", "100000,1000000"]),
+    "dashboard": ("bench.dashboard", "trang thống kê trên 1 000 000 hồ sơ: trung vị, so với đếm trực tiếp, xuất",
+                  ["--dossiers", os.environ.get("BENCH_DOSSIERS", "1000000")]),
 }
 
 

@@ -218,22 +218,39 @@ def count_days(first: dt.date, last: dt.date, agency_ids: frozenset[int] | None 
     return {key: counters for key, counters in rows.items() if any(counters.values())}
 
 
+def _month_chunks(first: dt.date, last: dt.date):
+    cursor = first
+    while cursor <= last:
+        chunk_last = min(last, _month_end(cursor))
+        yield cursor, chunk_last
+        cursor = chunk_last + dt.timedelta(days=1)
+
+
 def rebuild(first: dt.date, last: dt.date, *, agency_ids: Iterable[int] | None = None) -> dict[str, int]:
-    """Replace the day rows of [first, last] (and the months they touch) with a fresh count. Idempotent."""
+    """Replace the day rows of [first, last] (and the months they touch) with a fresh count. Idempotent.
+
+    One transaction (an event arriving meanwhile is handed to Celery, see ``refresh_after_event``), counted a
+    month at a time so memory stays bounded by one month's rows whatever the period.
+    """
     agency_ids = frozenset(agency_ids) if agency_ids is not None else None
     agency_q = Q(agency_id__in=agency_ids) if agency_ids is not None else Q()
+    day_rows = 0
     with transaction.atomic():
         _own_summary()
-        rows = count_days(first, last, agency_ids)
         DailyStat.objects.filter(agency_q, day__gte=first, day__lte=last).delete()
-        DailyStat.objects.bulk_create(
-            [DailyStat(agency_id=a, procedure_id=p, day=d, **c) for (a, p, d), c in rows.items()], batch_size=2000)
+        for chunk_first, chunk_last in _month_chunks(first, last):
+            rows = count_days(chunk_first, chunk_last, agency_ids)
+            DailyStat.objects.bulk_create(
+                [DailyStat(agency_id=a, procedure_id=p, day=d, **c) for (a, p, d), c in rows.items()],
+                batch_size=2000)
+            day_rows += len(rows)
         first_month, last_month = month_of(first), month_of(last)
         MonthlyStat.objects.filter(agency_q, month__gte=first_month, month__lte=last_month).delete()
         months = (DailyStat.objects.filter(agency_q, day__gte=first_month, day__lte=_month_end(last_month))
                   .annotate(_month=TruncMonth("day")).values("agency_id", "procedure_id", "_month")
                   .annotate(**{c: Sum(c) for c in COUNTERS}).order_by())
         MonthlyStat.objects.bulk_create(
-            [MonthlyStat(agency_id=m.pop("agency_id"), procedure_id=m.pop("procedure_id"), month=m.pop("_month"),
-                         **{c: int(v or 0) for c, v in m.items()}) for m in months], batch_size=2000)
-    return {"days": (last - first).days + 1, "day_rows": len(rows)}
+            (MonthlyStat(agency_id=m.pop("agency_id"), procedure_id=m.pop("procedure_id"), month=m.pop("_month"),
+                         **{c: int(v or 0) for c, v in m.items()}) for m in months.iterator(chunk_size=2000)),
+            batch_size=2000)
+    return {"days": (last - first).days + 1, "day_rows": day_rows}
