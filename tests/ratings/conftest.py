@@ -2,7 +2,11 @@
 
 import pytest
 
-from tests.dashboard.conftest import Life, Province, at, life, province  # noqa: F401 (fixtures)
+from tests.dashboard import conftest as dashboard_conftest
+from tests.dashboard.conftest import Life, Province, at
+
+province = dashboard_conftest.province  # the fixtures, shared
+life = dashboard_conftest.life
 
 
 @pytest.fixture
