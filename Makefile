@@ -44,9 +44,11 @@ run: sysdeps venv messages demo
 	@echo "    lãnh đạo         motcua.lanhdao"
 	@echo "    quản trị         admin           (http://$(HOST):$(PORT)/admin/)"
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=1 $(PY) -m celery -A config worker -l warning --concurrency=2 > var/log/worker.log 2>&1 & \
-	DEBUG=1 $(PY) -m celery -A config beat -l warning > var/log/beat.log 2>&1 & \
+	@# Stop only our two background jobs (each shuts down its own children); a threads pool stops
+	@# promptly on the filesystem broker, where a prefork pool could hang in its warm shutdown.
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	DEBUG=1 $(PY) -m celery -A config worker -l info --pool=threads --concurrency=4 > var/log/worker.log 2>&1 & \
+	DEBUG=1 $(PY) -m celery -A config beat -l info > var/log/beat.log 2>&1 & \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv messages
@@ -58,3 +60,7 @@ lint: venv
 
 bench: venv
 	$(PY) -m bench all
+
+# Forget the embedded set-up's state (SQLite database, broker, cache, uploads, logs) under var/.
+clean:
+	rm -rf var
