@@ -12,6 +12,16 @@ from tests.factories import AgencyFactory, DossierFactory, ProcedureFactory, Use
 FEE = 100_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_speaks_http():
+    """The live server (OIDC round trip) speaks plain HTTP; SecurityMiddleware reads SECURE_SSL_REDIRECT once,
+    when the session-wide live server starts, so it is switched off here, ahead of it (as tests/e2e does)."""
+    from django.test.utils import override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False):
+        yield
+
+
 @dataclass
 class Online:
     agency: Agency
