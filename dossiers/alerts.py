@@ -197,12 +197,15 @@ def candidates_q(now: datetime, near: NearThresholds) -> Q:
     due_near = near.q("due_at", "receiving_agency_id")
     # The workflow counts step deadlines on the receiving agency's calendar too (workflow._calendar_agency).
     step_near = near.q("step_due_at", "receiving_agency_id")
+    # "IS NOT NULL" first: a comparison with NULL is unknown, not false, and would not spare the index probe.
+    due, step, confirm = Q(due_at__isnull=False), Q(step_due_at__isnull=False), Q(confirm_due_at__isnull=False)
     return (
-        (Q(due_at__lt=now) & _missing(AlertKind.OVERDUE, "due_at"))
-        | (Q(due_at__gte=now) & due_near & _missing(AlertKind.NEAR_DUE, "due_at"))
-        | (Q(step_due_at__lt=now) & _missing(AlertKind.STEP_OVERDUE, "step_due_at"))
-        | (Q(step_due_at__gte=now) & step_near & _missing(AlertKind.STEP_NEAR_DUE, "step_due_at"))
-        | (Q(status=Status.SUBMITTED, confirm_due_at__lt=now) & _missing(AlertKind.CONFIRM_OVERDUE, "confirm_due_at"))
+        (due & Q(due_at__lt=now) & _missing(AlertKind.OVERDUE, "due_at"))
+        | (due & Q(due_at__gte=now) & due_near & _missing(AlertKind.NEAR_DUE, "due_at"))
+        | (step & Q(step_due_at__lt=now) & _missing(AlertKind.STEP_OVERDUE, "step_due_at"))
+        | (step & Q(step_due_at__gte=now) & step_near & _missing(AlertKind.STEP_NEAR_DUE, "step_due_at"))
+        | (confirm & Q(status=Status.SUBMITTED, confirm_due_at__lt=now)
+           & _missing(AlertKind.CONFIRM_OVERDUE, "confirm_due_at"))
     )
 
 
