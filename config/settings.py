@@ -119,7 +119,6 @@ OIDC_SCOPES = env("OIDC_SCOPES", default="openid profile email phone")
 OIDC_CLAIM_NAME = env("OIDC_CLAIM_NAME", default="name")
 OIDC_CLAIM_EMAIL = env("OIDC_CLAIM_EMAIL", default="email")
 OIDC_CLAIM_PHONE = env("OIDC_CLAIM_PHONE", default="phone_number")
-OIDC_PROVIDER_LABEL = env("OIDC_PROVIDER_LABEL", default="Đăng nhập bằng tài khoản định danh điện tử (VNeID)")
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
 # Test-only: django-oauth-toolkit (a dev dependency) plays the national identity provider inside the test
 # suite (tests/online/test_oidc_login.py). Its tables must exist when the test database is created, hence
@@ -263,6 +262,10 @@ SPECTACULAR_SETTINGS = {
         "DossierChannelEnum": "dossiers.models.Channel",
         "IdentityDocTypeEnum": "accounts.models.IdentityDocType",
         "ExtensionKindEnum": "dossiers.models.ExtensionKind",
+        "ProcedureLevelEnum": "procedures.models.Level",
+        "OnlineLevelEnum": "procedures.models.OnlineLevel",
+        "TimeUnitEnum": "procedures.models.TimeUnit",
+        "AgencyKindEnum": "accounts.models.AgencyKind",
     },
 }
 

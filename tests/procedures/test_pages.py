@@ -177,3 +177,11 @@ def test_catalog_page_query_count_does_not_grow_with_the_catalog(client, db, dja
 def test_procedure_page_query_count(client, seeded, django_assert_max_num_queries):
     with django_assert_max_num_queries(7):
         assert client.get(reverse("procedures:detail", args=["2.000200"])).status_code == 200
+
+
+def test_pages_speak_english_when_asked(client, seeded):
+    client.cookies["django_language"] = "en"
+    listing = text(client.get(LIST, {"q": "khai sinh"}))
+    assert "Found 3 procedures." in listing and "Not published" in listing
+    page = text(client.get(reverse("procedures:detail", args=["2.000635"])))
+    assert "Step 2. Prepare the documents" in page and "8,000 VND" in page
