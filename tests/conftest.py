@@ -21,3 +21,13 @@ def _fresh_calendar():
     clear_calendar_cache()
     yield
     clear_calendar_cache()
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_by_default():
+    """A test that switches to English (or a request that did) must not leak its language into the next test."""
+    from django.utils import translation
+
+    translation.activate("vi")
+    yield
+    translation.activate("vi")
