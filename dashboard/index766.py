@@ -28,7 +28,7 @@ from ratings.models import Feedback, FeedbackStatus, FeedbackTopic
 
 from . import counting, metrics
 from .periods import Period
-from .selectors import Filters, Numbers, Scope, rate, summary_rows
+from .selectors import Filters, Numbers, Scope, rate, rollup
 
 TWO = Decimal("0.01")
 
@@ -172,8 +172,8 @@ def online_procedures_used(scope: Scope, period: Period, filters: Filters) -> tu
     online_ids = set(procedures_in_scope(scope, filters).filter(
         online_level__in=[OnlineLevel.FULL, OnlineLevel.PARTIAL]).values_list("pk", flat=True))
     where = scope.where(procedure_id=filters.procedure_id, field_id=filters.field_id)
-    rows = summary_rows(where, period)
-    used = {p for (_a, p), counts in rows.items() if counts["received_online"] and p in online_ids}
+    rows = rollup(where, period, covers_all=scope.covers_all).by_procedure
+    used = {p for p, counts in rows.items() if counts["received_online"] and p in online_ids}
     return len(used), len(online_ids)
 
 

@@ -110,3 +110,38 @@ class MonthlyStat(StatCounts):
         verbose_name_plural = _("thống kê theo tháng")
         constraints = [models.UniqueConstraint(fields=["agency", "procedure", "month"], name="monthly_stat_key")]
         indexes = [models.Index(fields=["agency", "month"], name="monthly_stat_agency_month")]
+
+
+# ----- rollups of the rows above, for the views that do not split by procedure (or by agency) ------------------
+# The province's page over a year would otherwise add up agencies × procedures × 12 monthly rows; these keep
+# it to agencies × 12 (by agency, totals, trend) and procedures × 12 (by procedure, for the whole province).
+
+
+class AgencyDayStat(StatCounts):
+    """Sum of the DailyStat rows of one agency and day (every procedure)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="agency_day_stat_key")]
+
+
+class AgencyMonthStat(StatCounts):
+    """Sum of the AgencyDayStat rows of one agency and month."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "month"], name="agency_month_stat_key")]
+
+
+class ProcedureMonthStat(StatCounts):
+    """Sum of the MonthlyStat rows of one procedure and month (every agency)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["procedure", "month"], name="procedure_month_stat_key")]

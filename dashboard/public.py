@@ -16,7 +16,7 @@ from procedures.models import Procedure
 from .counting import Where
 from .forms import PeriodFields
 from .periods import Period
-from .selectors import Numbers, summary_rows
+from .selectors import Numbers, rollup
 
 CACHE_SECONDS = 300
 
@@ -43,13 +43,15 @@ def transparency(period: Period) -> dict:
 
 
 def _compute(period: Period) -> dict:
+    rolled = rollup(Where(), period, covers_all=True)
     by_agency: dict[int, Numbers] = defaultdict(Numbers)
     by_procedure: dict[int, Numbers] = defaultdict(Numbers)
     total = Numbers()
-    for (agency_id, procedure_id), counts in summary_rows(Where(), period).items():
+    total.add(rolled.total)
+    for agency_id, counts in rolled.by_agency.items():
         by_agency[agency_id].add(counts)
+    for procedure_id, counts in rolled.by_procedure.items():
         by_procedure[procedure_id].add(counts)
-        total.add(counts)
     agencies = dict(Agency.objects.filter(pk__in=by_agency).values_list("pk", "name"))
     procedures = {p: (code, name) for p, code, name in
                   Procedure.objects.filter(pk__in=by_procedure).values_list("pk", "code", "name")}

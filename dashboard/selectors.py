@@ -28,7 +28,7 @@ from procedures.models import Field, Procedure
 from ratings.models import RatingLevel
 
 from . import counting, metrics
-from .models import COUNTERS, DailyStat, MonthlyStat
+from .models import COUNTERS, AgencyDayStat, AgencyMonthStat, DailyStat, MonthlyStat, ProcedureMonthStat
 from .periods import Period
 
 TWO_PLACES = Decimal("0.01")
@@ -54,6 +54,10 @@ def may_view_dashboard(user: User) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or user.has_role(*DASHBOARD_ROLES)))
 
 
+def _covers_all(agency: Agency | None, ids) -> bool:
+    return agency is not None and agency.parent_id is None and len(ids) == Agency.objects.count()
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one user looks at: a top agency (None: the whole portal) and the agency ids below it."""
@@ -61,6 +65,7 @@ class Scope:
     user: User
     agency: Agency | None
     agency_ids: frozenset[int] | None  # None: every agency
+    covers_all: bool = False  # the scope holds every agency (the province's own scope): cheaper rollups apply
 
     @classmethod
     def of(cls, user: User, agency_id: int | str | None = None) -> Scope:
@@ -84,11 +89,12 @@ class Scope:
                 raise Http404(_("Không tìm thấy cơ quan."))
             from accounts.permissions import agency_subtree_ids
 
-            return cls(user, agency, frozenset(agency_subtree_ids(agency.pk)))
+            ids = frozenset(agency_subtree_ids(agency.pk))
+            return cls(user, agency, ids, _covers_all(agency, ids))
         if allowed is None:
-            return cls(user, None, None)
+            return cls(user, None, None, True)
         agency = Agency.objects.filter(pk=user.agency_id).first() if user.agency_id else None
-        return cls(user, agency, frozenset(allowed))
+        return cls(user, agency, frozenset(allowed), _covers_all(agency, allowed))
 
     def where(self, *, procedure_id: int | None = None, field_id: int | None = None) -> counting.Where:
         return counting.Where(agency_ids=self.agency_ids, procedure_id=procedure_id, field_id=field_id)
@@ -266,16 +272,131 @@ def _summary_querysets(where: counting.Where, period: Period) -> list[QuerySet]:
     return querysets
 
 
-def summary_rows(where: counting.Where, period: Period) -> dict[tuple[int, int], dict[str, int]]:
-    """(agency id, procedure id) → counters of the period, read from the summary tables."""
-    rows: dict[tuple[int, int], dict[str, int]] = {}
+@dataclass
+class Rollup:
+    """The period's counters from the summary tables, rolled up by agency, procedure and field in the database."""
+
+    by_agency: dict[int, dict[str, int]]
+    by_procedure: dict[int, dict[str, int]]
+    by_field: dict[int, dict[str, int]] | None  # None: add up by_procedure by each procedure's field
+
+    @property
+    def total(self) -> dict[str, int]:
+        total = empty_counts()
+        for counts in self.by_agency.values():
+            for name, value in counts.items():
+                total[name] += value
+        return total
+
+
+def _sum_rows(qs, key: str) -> dict:
+    result: dict = {}
+    for row in qs.values(key).annotate(**_sums()).order_by():
+        target = result.setdefault(row.pop(key), empty_counts())
+        for name, value in row.items():
+            target[name] += int(value or 0)
+    return result
+
+
+def _merge(into: dict, more: dict) -> dict:
+    for key, counts in more.items():
+        target = into.setdefault(key, empty_counts())
+        for name, value in counts.items():
+            target[name] += value
+    return into
+
+
+def _agency_q(where: counting.Where) -> Q:
+    return Q(agency_id__in=where.agency_ids) if where.agency_ids is not None else Q()
+
+
+def _days_q(day_ranges) -> Q:
+    days = Q()
+    for first, last in day_ranges:
+        days |= Q(day__gte=first, day__lte=last)
+    return days
+
+
+def rollup(where: counting.Where, period: Period, *, covers_all: bool = False) -> Rollup:
+    """The period's counters by agency, by procedure and by field.
+
+    Without a procedure or field filter this reads the rollup tables — agencies × months for the agencies,
+    procedures × months for the procedures when the scope is every agency — instead of agencies ×
+    procedures × months rows. With a filter, the (agency, procedure) rows, grouped in the database.
+    """
+    if where.procedure_id is not None or where.field_id is not None:
+        return _rollup_by_pairs(where, period)
+    months, day_ranges = period.split()
+    agencies, procedures = {}, {}
+    if months:
+        month_q = Q(month__gte=months[0], month__lte=months[1])
+        _merge(agencies, _sum_rows(AgencyMonthStat.objects.filter(_agency_q(where), month_q), "agency_id"))
+        source = (ProcedureMonthStat.objects.filter(month_q) if covers_all
+                  else MonthlyStat.objects.filter(_agency_q(where), month_q))
+        _merge(procedures, _sum_rows(source, "procedure_id"))
+    if day_ranges:
+        _merge(agencies, _sum_rows(AgencyDayStat.objects.filter(_agency_q(where), _days_q(day_ranges)), "agency_id"))
+        _merge(procedures, _sum_rows(DailyStat.objects.filter(_agency_q(where), _days_q(day_ranges)),
+                                     "procedure_id"))
+    return Rollup(agencies, procedures, None)  # fields: from the procedures, by whoever knows their field
+
+
+def _rollup_by_pairs(where: counting.Where, period: Period) -> Rollup:
+    """One scan of the summary rows of ``period``, grouped three ways (agency, procedure, field).
+
+    The grouping happens in SQL so that what reaches Python is a few hundred rows, not one per (agency,
+    procedure) pair — converting thousands of rows of 28 sums in Python costs more than the query. The
+    inner selects are Django's own (``sql_with_params``: every value a parameter); the outer statement only
+    names our tables and columns, quoted by the backend. Plain SQL that SQLite and PostgreSQL both run.
+    """
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    parts, params = [], []
     for qs in _summary_querysets(where, period):
-        for row in qs.values("agency_id", "procedure_id").annotate(**_sums()).order_by():
-            key = (row.pop("agency_id"), row.pop("procedure_id"))
-            target = rows.setdefault(key, empty_counts())
-            for name, value in row.items():
-                target[name] += int(value or 0)
-    return rows
+        sql, part_params = qs.values("agency_id", "procedure_id", *COUNTERS).order_by().query.sql_with_params()
+        parts.append(sql)
+        params.extend(part_params)
+    if not parts:
+        return Rollup({}, {}, {})
+    procedure_table = quote(Procedure._meta.db_table)
+    sums = ", ".join(f"SUM(r.{quote(c)}) AS {quote(c)}" for c in COUNTERS)
+    resums = ", ".join(f"SUM(b.{quote(c)})" for c in COUNTERS)
+    union = " UNION ALL ".join(f"SELECT * FROM ({part}) AS part{i}" for i, part in enumerate(parts))
+    sql = (
+        f"WITH r AS ({union}), "
+        f"b AS (SELECT r.{quote('agency_id')} AS agency_id, r.{quote('procedure_id')} AS procedure_id, "
+        f"p.{quote('field_id')} AS field_id, {sums} FROM r JOIN {procedure_table} p "
+        f"ON p.{quote('id')} = r.{quote('procedure_id')} GROUP BY 1, 2, 3) "
+        f"SELECT 'a', b.agency_id, {resums} FROM b GROUP BY b.agency_id "
+        f"UNION ALL SELECT 'p', b.procedure_id, {resums} FROM b GROUP BY b.procedure_id "
+        f"UNION ALL SELECT 'f', b.field_id, {resums} FROM b GROUP BY b.field_id"
+    )
+    result = Rollup({}, {}, {})
+    target = {"a": result.by_agency, "p": result.by_procedure, "f": result.by_field}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, key, *values in cursor.fetchall():
+            target[kind][key] = {name: int(value or 0) for name, value in zip(COUNTERS, values, strict=True)}
+    return result
+
+
+def summary_totals(where: counting.Where, period: Period) -> dict[str, int]:
+    """The period's counters for the whole of ``where`` (one row per summary table read)."""
+    total = empty_counts()
+    querysets = _summary_querysets(where, period)
+    if where.procedure_id is None and where.field_id is None:
+        months, day_ranges = period.split()
+        querysets = []
+        if months:
+            querysets.append(AgencyMonthStat.objects.filter(_agency_q(where), month__gte=months[0],
+                                                            month__lte=months[1]))
+        if day_ranges:
+            querysets.append(AgencyDayStat.objects.filter(_agency_q(where), _days_q(day_ranges)))
+    for qs in querysets:
+        for name, value in qs.aggregate(**_sums()).items():
+            total[name] += int(value or 0)
+    return total
 
 
 def pending_rows(where: counting.Where, now: dt.datetime) -> dict[tuple[int, int], dict[str, int]]:
@@ -297,8 +418,7 @@ def dashboard_numbers(scope: Scope, period: Period, *, filters: Filters | None =
     filters = filters or Filters()
     where = scope.where(procedure_id=filters.procedure_id, field_id=filters.field_id)
     numbers = Numbers()
-    for counts in summary_rows(where, period).values():
-        numbers.add(counts)
+    numbers.add(summary_totals(where, period))
     numbers.add_pending(counting.pending(where, now or timezone.now()))
     return numbers
 
@@ -359,12 +479,21 @@ def _top_agency_of(agencies: dict[int, dict], scope: Scope) -> dict[int, int]:
 def trend(where: counting.Where, period: Period) -> list[tuple[str, dict[str, int]]]:
     """Counters per day (a month, a short range) or per month, every bucket present (zeros included)."""
     buckets: dict[dt.date, dict[str, int]] = {b: empty_counts() for b in period.buckets()}
+    unfiltered = where.procedure_id is None and where.field_id is None
+    day_model = AgencyDayStat if unfiltered else DailyStat
+    scope_q = _agency_q(where) if unfiltered else _scope_q(where)
     if period.trend_by_day():
-        querysets = [DailyStat.objects.filter(_scope_q(where), day__gte=period.first, day__lte=period.last)
+        querysets = [day_model.objects.filter(scope_q, day__gte=period.first, day__lte=period.last)
                      .values(bucket=F("day"))]
     else:
-        querysets = [qs.values(bucket=F("month") if qs.model is MonthlyStat else TruncMonth("day"))
-                     for qs in _summary_querysets(where, period)]
+        months, day_ranges = period.split()
+        month_model = AgencyMonthStat if unfiltered else MonthlyStat
+        querysets = []
+        if months:
+            querysets.append(month_model.objects.filter(scope_q, month__gte=months[0], month__lte=months[1])
+                             .values(bucket=F("month")))
+        if day_ranges:
+            querysets.append(day_model.objects.filter(scope_q, _days_q(day_ranges)).values(bucket=TruncMonth("day")))
     for qs in querysets:
         for row in qs.annotate(**_sums()).order_by():
             bucket = row.pop("bucket")
@@ -379,23 +508,29 @@ def report(scope: Scope, period: Period, *, filters: Filters | None = None, now:
     filters = filters or Filters()
     now = now or timezone.now()
     where = scope.where(procedure_id=filters.procedure_id, field_id=filters.field_id)
-    rows = summary_rows(where, period)
+    rolled = rollup(where, period, covers_all=scope.covers_all)
     open_rows = pending_rows(where, now)
     agencies = {a["id"]: a for a in (Agency.objects.filter(pk__in=scope.agency_ids) if scope.agency_ids is not None
                                      else Agency.objects.all()).values("id", "parent_id", "name", "code")}
-    procedure_ids = {p for _a, p in rows} | {p for _a, p in open_rows}
+    procedure_ids = set(rolled.by_procedure) | {p for _a, p in open_rows}
     procedures = {p["id"]: p for p in Procedure.objects.filter(pk__in=procedure_ids)
                   .values("id", "code", "name", "field_id", "field__code", "field__name")}
 
     totals = Numbers()
+    totals.add(rolled.total)
     top_of = _top_agency_of(agencies, scope)
     by_agency: dict[int, Numbers] = defaultdict(Numbers)
     by_field: dict[int, Numbers] = defaultdict(Numbers)
     by_procedure: dict[int, Numbers] = defaultdict(Numbers)
-    for (agency_id, procedure_id), counts in rows.items():
-        totals.add(counts)
+    for agency_id, counts in rolled.by_agency.items():
         by_agency[top_of.get(agency_id, agency_id)].add(counts)
-        by_field[procedures[procedure_id]["field_id"]].add(counts)
+    if rolled.by_field is not None:
+        for field_id, counts in rolled.by_field.items():
+            by_field[field_id].add(counts)
+    else:
+        for procedure_id, counts in rolled.by_procedure.items():
+            by_field[procedures[procedure_id]["field_id"]].add(counts)
+    for procedure_id, counts in rolled.by_procedure.items():
         by_procedure[procedure_id].add(counts)
     for (agency_id, procedure_id), pending in open_rows.items():
         totals.add_pending(pending)
@@ -412,11 +547,11 @@ def report(scope: Scope, period: Period, *, filters: Filters | None = None, now:
     fields = {p["field_id"]: (p["field__code"], p["field__name"]) for p in procedures.values()}
     field_lines = sorted(
         (Line(key=fields[f][0], label=fields[f][1], numbers=n, params={"field": fields[f][0]}) for f, n in
-         by_field.items()), key=lambda line: line.label)
+         by_field.items() if f in fields), key=lambda line: line.label)
     procedure_lines = sorted(
         (Line(key=procedures[p]["code"], label=procedures[p]["name"], numbers=n,
               params={"procedure": procedures[p]["code"]}, code=procedures[p]["code"])
-         for p, n in by_procedure.items()), key=lambda line: (-line.numbers.received, line.code))
+         for p, n in by_procedure.items() if p in procedures), key=lambda line: (-line.numbers.received, line.code))
     return Report(scope=scope, period=period, filters=filters, now=now, totals=totals, by_agency=agency_lines,
                   by_field=field_lines, by_procedure=procedure_lines, trend=trend(where, period))
 

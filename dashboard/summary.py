@@ -34,7 +34,7 @@ from dossiers.models import Dossier
 from ratings.models import Rating
 
 from . import counting, metrics
-from .models import COUNTERS, DailyStat, MonthlyStat
+from .models import COUNTERS, AgencyDayStat, AgencyMonthStat, DailyStat, MonthlyStat, ProcedureMonthStat
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +58,10 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _lock_month(agency_id: int, procedure_id: int, month: dt.date) -> None:
+def _lock(*parts) -> None:
     if _postgres():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key("stat", agency_id, procedure_id, month)])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key("stat", *parts)])
 
 
 def _share_summary() -> None:
@@ -106,25 +106,64 @@ def recompute_day(agency_id: int, procedure_id: int, day: dt.date) -> dict[str, 
     return counts
 
 
+def _sum_into(model, lookup: dict, source) -> None:
+    sums = source.aggregate(**{c: Sum(c, default=0) for c in COUNTERS})
+    _store(model, lookup, {c: int(v) for c, v in sums.items()})
+
+
 def recompute_month(agency_id: int, procedure_id: int, month: dt.date) -> None:
-    sums = DailyStat.objects.filter(agency_id=agency_id, procedure_id=procedure_id, day__gte=month,
-                                    day__lte=_month_end(month)).aggregate(**{c: Sum(c, default=0) for c in COUNTERS})
-    _store(MonthlyStat, {"agency_id": agency_id, "procedure_id": procedure_id, "month": month},
-           {c: int(v) for c, v in sums.items()})
+    _sum_into(MonthlyStat, {"agency_id": agency_id, "procedure_id": procedure_id, "month": month},
+              DailyStat.objects.filter(agency_id=agency_id, procedure_id=procedure_id, day__gte=month,
+                                       day__lte=_month_end(month)))
+
+
+def recompute_agency(agency_id: int, days: Iterable[dt.date]) -> None:
+    """The agency's day rows (every procedure), then their months."""
+    months = set()
+    for day in days:
+        _sum_into(AgencyDayStat, {"agency_id": agency_id, "day": day},
+                  DailyStat.objects.filter(agency_id=agency_id, day=day))
+        months.add(month_of(day))
+    for month in sorted(months):
+        _sum_into(AgencyMonthStat, {"agency_id": agency_id, "month": month},
+                  AgencyDayStat.objects.filter(agency_id=agency_id, day__gte=month, day__lte=_month_end(month)))
+
+
+def recompute_procedure_month(procedure_id: int, month: dt.date) -> None:
+    _sum_into(ProcedureMonthStat, {"procedure_id": procedure_id, "month": month},
+              MonthlyStat.objects.filter(procedure_id=procedure_id, month=month))
 
 
 def recompute(keys: Iterable[Key]) -> None:
-    """Recount the given day rows and their months, each month under its lock, in one transaction."""
+    """Recount the given day rows and every row that sums them, in one transaction.
+
+    Each summed row is recounted under its own advisory lock — (agency, procedure, month), (agency, month),
+    (procedure, month) — taken up front in one global order, so two events never deadlock and the last
+    writer of any row has read every committed row below it.
+    """
     by_month: dict[tuple[int, int, dt.date], set[dt.date]] = defaultdict(set)
     for agency_id, procedure_id, day in keys:
         by_month[(agency_id, procedure_id, month_of(day))].add(day)
+    agency_days: dict[int, set[dt.date]] = defaultdict(set)
+    procedure_months: set[tuple[int, dt.date]] = set()
+    for (agency_id, procedure_id, month), days in by_month.items():
+        agency_days[agency_id] |= days
+        procedure_months.add((procedure_id, month))
+    locks = sorted({("1", a, p, m) for a, p, m in by_month}
+                   | {("2", a, month_of(d)) for a, days in agency_days.items() for d in days}
+                   | {("3", p, m) for p, m in procedure_months})
     with transaction.atomic():
         _share_summary()
-        for (agency_id, procedure_id, month), days in sorted(by_month.items()):  # sorted: no lock-order deadlock
-            _lock_month(agency_id, procedure_id, month)
+        for lock in locks:
+            _lock(*lock)
+        for (agency_id, procedure_id, month), days in sorted(by_month.items()):
             for day in sorted(days):
                 recompute_day(agency_id, procedure_id, day)
             recompute_month(agency_id, procedure_id, month)
+        for agency_id, days in sorted(agency_days.items()):
+            recompute_agency(agency_id, sorted(days))
+        for procedure_id, month in sorted(procedure_months):
+            recompute_procedure_month(procedure_id, month)
 
 
 # ----- one dossier ------------------------------------------------------------------------------------------
@@ -218,6 +257,18 @@ def count_days(first: dt.date, last: dt.date, agency_ids: frozenset[int] | None 
     return {key: counters for key, counters in rows.items() if any(counters.values())}
 
 
+def _insert_sums(model, source, keys: tuple[str, ...]) -> None:
+    """INSERT the sums of ``source`` grouped by ``keys`` as rows of ``model`` (streamed, in batches)."""
+    groups = source.values(*keys).annotate(**{f"sum_{c}": Sum(c) for c in COUNTERS}).order_by()
+    batch = []
+    for row in groups.iterator(chunk_size=2000):
+        batch.append(model(**{k: row[k] for k in keys}, **{c: int(row[f"sum_{c}"] or 0) for c in COUNTERS}))
+        if len(batch) >= 2000:
+            model.objects.bulk_create(batch)
+            batch = []
+    model.objects.bulk_create(batch)
+
+
 def _month_chunks(first: dt.date, last: dt.date):
     cursor = first
     while cursor <= last:
@@ -245,12 +296,22 @@ def rebuild(first: dt.date, last: dt.date, *, agency_ids: Iterable[int] | None =
                 batch_size=2000)
             day_rows += len(rows)
         first_month, last_month = month_of(first), month_of(last)
-        MonthlyStat.objects.filter(agency_q, month__gte=first_month, month__lte=last_month).delete()
-        months = (DailyStat.objects.filter(agency_q, day__gte=first_month, day__lte=_month_end(last_month))
-                  .annotate(_month=TruncMonth("day")).values("agency_id", "procedure_id", "_month")
-                  .annotate(**{c: Sum(c) for c in COUNTERS}).order_by())
-        MonthlyStat.objects.bulk_create(
-            (MonthlyStat(agency_id=m.pop("agency_id"), procedure_id=m.pop("procedure_id"), month=m.pop("_month"),
-                         **{c: int(v or 0) for c, v in m.items()}) for m in months.iterator(chunk_size=2000)),
-            batch_size=2000)
+        month_range = {"month__gte": first_month, "month__lte": last_month}
+        days_of_months = {"day__gte": first_month, "day__lte": _month_end(last_month)}
+        AgencyDayStat.objects.filter(agency_q, day__gte=first, day__lte=last).delete()
+        _insert_sums(AgencyDayStat, DailyStat.objects.filter(agency_q, day__gte=first, day__lte=last),
+                     ("agency_id", "day"))
+        MonthlyStat.objects.filter(agency_q, **month_range).delete()
+        _insert_sums(MonthlyStat, DailyStat.objects.filter(agency_q, **days_of_months)
+                     .annotate(month=TruncMonth("day")), ("agency_id", "procedure_id", "month"))
+        AgencyMonthStat.objects.filter(agency_q, **month_range).delete()
+        _insert_sums(AgencyMonthStat, AgencyDayStat.objects.filter(agency_q, **days_of_months)
+                     .annotate(month=TruncMonth("day")), ("agency_id", "month"))
+        # Every agency adds to a procedure's month: recount them from all the agencies' monthly rows.
+        ProcedureMonthStat.objects.filter(**month_range).delete()
+        _insert_sums(ProcedureMonthStat, MonthlyStat.objects.filter(**month_range), ("procedure_id", "month"))
+        if _postgres():
+            with connection.cursor() as cursor:  # fresh statistics, or the planner guesses after a bulk load
+                for model in (DailyStat, MonthlyStat, AgencyDayStat, AgencyMonthStat, ProcedureMonthStat):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return {"days": (last - first).days + 1, "day_rows": day_rows}

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import selectors, summary
-from dashboard.models import DailyStat, MonthlyStat
+from dashboard.models import AgencyDayStat, AgencyMonthStat, DailyStat, MonthlyStat, ProcedureMonthStat
 from dashboard.periods import Period
 from dossiers.models import Dossier, Status
 from ratings import services as rating_services
@@ -92,8 +92,14 @@ def periods() -> list[Period]:
             Period.quarter(2026, 1), Period.year(2026), Period.range(dt.date(2026, 2, 10), dt.date(2026, 4, 3))]
 
 
-def rows(model, date_field):
-    return {(r.agency_id, r.procedure_id, getattr(r, date_field)): r.counts() for r in model.objects.all()}
+TABLES = ((DailyStat, ("agency_id", "procedure_id", "day")), (MonthlyStat, ("agency_id", "procedure_id", "month")),
+          (AgencyDayStat, ("agency_id", "day")), (AgencyMonthStat, ("agency_id", "month")),
+          (ProcedureMonthStat, ("procedure_id", "month")))
+
+
+def rows() -> dict:
+    return {model.__name__: {tuple(getattr(r, k) for k in keys): r.counts() for r in model.objects.all()}
+            for model, keys in TABLES}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -115,12 +121,20 @@ def test_summary_equals_direct_count_on_random_histories(province, life, plans):
             assert (selectors.dashboard_numbers(scope, Period.year(2026), filters=by_field, now=NOW).counts
                     == selectors.direct_numbers(scope, Period.year(2026), filters=by_field, now=NOW).counts)
 
-        # The breakdown adds up to the total, and a full recount gives back the very same rows.
-        report = selectors.report(scopes[0], Period.year(2026), now=NOW)
-        assert sum(line.numbers.received for line in report.by_agency) == report.totals.received
-        assert sum(line.numbers.finished_late for line in report.by_procedure) == report.totals.finished_late
-        kept_daily, kept_monthly = rows(DailyStat, "day"), rows(MonthlyStat, "month")
+        # Every breakdown of the page adds up to the direct count, by whichever rollup table it was read.
+        for scope in scopes:
+            for period in (Period.year(2026), Period.quarter(2026, 1), Period.range(dt.date(2026, 2, 10),
+                                                                                      dt.date(2026, 4, 3))):
+                report = selectors.report(scope, period, now=NOW)
+                direct = selectors.direct_numbers(scope, period, now=NOW).counts
+                assert report.totals.counts == direct
+                for lines in (report.by_agency, report.by_procedure, report.by_field):
+                    for name in ("received", "finished_late", "rating_unsatisfied", "processing_seconds"):
+                        assert sum(line.numbers.counts[name] for line in lines) == direct[name]
+                assert sum(sum(c.values()) for _label, c in report.trend) == sum(direct.values())
+
+        # A full recount gives back the very same rows, in every table.
+        kept = rows()
         summary.rebuild(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-        assert rows(DailyStat, "day") == kept_daily
-        assert rows(MonthlyStat, "month") == kept_monthly
+        assert rows() == kept
         transaction.set_rollback(True)  # the next example starts from an empty province again
