@@ -1,6 +1,7 @@
 """Forms of the dossier pages. They only parse and check input; the services in services.py decide."""
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -275,6 +276,20 @@ class StopForm(forms.Form):
     reason = forms.CharField(label=_("Lý do dừng xử lý"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": _("Hãy nêu lý do dừng xử lý.")})
     legal_basis = forms.CharField(label=_("Căn cứ pháp lý"), max_length=500, required=False)
+
+
+class DelayForm(forms.Form):
+    """The apology and new appointment (form 04): the calendar computes the date from the extra working days."""
+
+    reason = forms.CharField(label=_("Lý do chậm trả kết quả"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("Hãy nêu lý do chậm trả kết quả.")})
+    extra_working_days = forms.DecimalField(
+        label=_("Số ngày làm việc cần thêm"), min_value=Decimal("0.5"), max_value=250, decimal_places=1,
+        help_text=_("Ngày hẹn mới được tính theo lịch làm việc; ngày hẹn ban đầu vẫn được giữ để thống kê."),
+        error_messages={"required": _("Hãy nhập số ngày làm việc cần thêm."),
+                        "invalid": _("Số ngày làm việc không hợp lệ."),
+                        "min_value": _("Ít nhất 0,5 ngày làm việc.")})
 
 
 class FinancialForm(NoteMixin):

@@ -16,10 +16,11 @@ from accounts.errors import DomainError
 from accounts.roles import Role
 from procedures.models import Procedure
 
-from .. import selectors, services
+from .. import delays, selectors, services
 from ..forms import (
     ApproveForm,
     AssignForm,
+    DelayForm,
     EmptyForm,
     FinancialForm,
     InboxFilterForm,
@@ -116,6 +117,12 @@ ACTIONS: dict[str, ActionSpec] = {
     "complete_financial": ActionSpec(
         gettext_lazy("Xác nhận đã thực hiện nghĩa vụ tài chính"), gettext_lazy("Xác nhận"), EmptyForm,
         lambda d, by, f: services.dossier_complete_financial(dossier=d, by=by)),
+    "extend": ActionSpec(
+        gettext_lazy("Xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)"), gettext_lazy("Phát hành văn bản xin lỗi"),
+        DelayForm,
+        lambda d, by, f: delays.dossier_issue_delay_notice(
+            dossier=d, by=by, reason=f.cleaned_data["reason"],
+            extra_working_days=f.cleaned_data["extra_working_days"])),
     "stop": ActionSpec(
         gettext_lazy("Dừng xử lý hồ sơ"), gettext_lazy("Dừng xử lý"), StopForm,
         lambda d, by, f: services.dossier_stop(dossier=d, by=by, reason=f.cleaned_data["reason"],

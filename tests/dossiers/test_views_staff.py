@@ -344,3 +344,36 @@ def test_desk_actions_point_to_the_desk(client, agency, procedure):
     page = as_user(client, staff_of(agency, Role.CLERK)).get(reverse("dossiers:detail", args=[dossier.pk]))
     assert page.status_code == 200
     assert "được thực hiện tại Bộ phận Một cửa" in page.content.decode()
+
+
+# --- delay notice (issue 5: the apology and new appointment from the dossier page) ---------------------------
+
+
+def test_leader_issues_the_apology_with_a_new_date_and_the_original_is_kept(client, agency, procedure, leader):
+    from dossiers.models import Extension, FormKind
+
+    dossier = dossier_at(agency, procedure, received=True)
+    original_due, due = dossier.original_due_at, dossier.due_at
+    response = as_user(client, leader).post(
+        reverse("dossiers:action", args=[dossier.pk, "extend"]),
+        {"extend-reason": "Chờ kết quả xác minh của cơ quan phối hợp", "extend-extra_working_days": "2"},
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    extension = Extension.objects.get(dossier=dossier)
+    assert extension.reason == "Chờ kết quả xác minh của cơ quan phối hợp"
+    assert dossier.due_at > due and dossier.original_due_at == original_due
+    assert dossier.documents.filter(kind=FormKind.APOLOGY).count() == 1
+
+
+def test_an_apology_without_a_reason_is_a_clear_error_and_changes_nothing(client, agency, procedure, leader):
+    from dossiers.models import Extension
+
+    dossier = dossier_at(agency, procedure, received=True)
+    response = as_user(client, leader).post(
+        reverse("dossiers:action", args=[dossier.pk, "extend"]),
+        {"extend-reason": "", "extend-extra_working_days": "2"},
+    )
+    assert response.status_code == 400
+    assert "Hãy nêu lý do chậm trả kết quả." in response.content.decode()
+    assert not Extension.objects.filter(dossier=dossier).exists()
