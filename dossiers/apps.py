@@ -11,3 +11,4 @@ class DossiersConfig(AppConfig):
         from .store import connect as connect_document_store
 
         connect_document_store()  # submitted files join the citizen's document store (issue 7)
+        from . import online_admin  # noqa: F401 (payments, callbacks and the document store in the admin)
