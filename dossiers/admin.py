@@ -11,10 +11,7 @@ from .models import (
     Dossier,
     IssuedDocument,
     Notification,
-    Payment,
-    PaymentCallback,
     StepLog,
-    StoredDocument,
 )
 
 
@@ -91,4 +88,3 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ("status", "channel", "event")
     search_fields = ("dossier__code", "recipient")
     list_select_related = ("dossier",)
-
