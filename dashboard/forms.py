@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Field, Procedure
@@ -54,4 +56,15 @@ class DashboardFilterForm(PeriodFields):
             procedures = procedures.filter(agencies__in=user_scope.agency_ids).distinct()
         form.fields["procedure"].choices = [("", _("Tất cả thủ tục"))] + [
             (p.code, f"{p.code} — {p.name[:90]}") for p in procedures]
+        # The long lists as ready HTML: Django renders each <option> of a widget through a template.
+        form.options_html = {name: options_html(form.fields[name].choices, initial[name])
+                             for name in ("agency", "field", "procedure")}
         return form
+
+
+def options_html(choices, selected: str) -> str:
+    parts = []
+    for value, label in choices:
+        mark = " selected" if str(value) == str(selected) else ""
+        parts.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
+    return mark_safe("".join(parts))

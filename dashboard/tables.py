@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .selectors import Numbers
@@ -100,12 +101,25 @@ def trend_value(counts: dict[str, int], key: str) -> int:
     return counts[key]
 
 
+def _separators() -> tuple[str, str]:
+    """(decimal, thousands) of the active language, read once per language (number_format reads its settings
+    on every call, and a province's page formats a few thousand numbers)."""
+    language = get_language() or "vi"
+    found = _SEPARATORS.get(language)
+    if found is None:
+        found = _SEPARATORS[language] = (get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR"))
+    return found
+
+
+_SEPARATORS: dict[str, tuple[str, str]] = {}
+
+
 def fmt(value, kind: str) -> str:
     """A value as the page and the printed report show it, in the reader's language; N/A when a rate has
     nothing to divide (Decision 766 display rule)."""
     if value is None:
         return "N/A"
-    if kind == "int":
-        return number_format(value, force_grouping=True)
-    text = number_format(value, decimal_pos=2, force_grouping=True)
+    decimal, thousands = _separators()
+    text = f"{value:,}" if kind == "int" else f"{value:,.2f}"
+    text = text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
     return f"{text} %" if kind == "pct" else text
