@@ -266,6 +266,9 @@ SPECTACULAR_SETTINGS = {
         "OnlineLevelEnum": "procedures.models.OnlineLevel",
         "TimeUnitEnum": "procedures.models.TimeUnit",
         "AgencyKindEnum": "accounts.models.AgencyKind",
+        "FeedbackKindEnum": "ratings.models.FeedbackKind",
+        "FeedbackStatusEnum": "ratings.models.FeedbackStatus",
+        "RatingLevelEnum": "ratings.models.RatingLevel",
     },
 }
 
