@@ -9,6 +9,7 @@ when there is nothing to divide (the page shows N/A). Errors: ``{"code", "detail
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
@@ -51,7 +52,7 @@ class StatsAPI(APIView):
 
     def setup_stats(self, request):
         if not selectors.may_view_dashboard(request.user):
-            raise PermissionDenied("Thống kê dành cho lãnh đạo và quản trị hệ thống.")
+            raise PermissionDenied(_("Thống kê dành cho lãnh đạo và quản trị hệ thống."))
         params = request.query_params
         self.scope = Scope.of(request.user, params.get("agency"))
         self.period = Period.from_params(params)

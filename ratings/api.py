@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -37,7 +38,7 @@ def _submit_rate(group, request) -> str:
 
 def _check_limit(request) -> None:
     if getattr(request, "limited", False):
-        raise Throttled(detail="Có quá nhiều yêu cầu từ địa chỉ này; vui lòng thử lại sau ít phút.")
+        raise Throttled(detail=_("Có quá nhiều yêu cầu từ địa chỉ này; vui lòng thử lại sau ít phút."))
 
 
 # ----- ratings ----------------------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ class RatingCreateAPI(APIView):
         data.is_valid(raise_exception=True)
         dossier = selectors.dossier_by_token(data.validated_data["token"])
         if dossier is None:
-            raise NotFound("Không tìm thấy hồ sơ.")
+            raise NotFound(_("Không tìm thấy hồ sơ."))
         rating = services.rating_submit(dossier=dossier, level=data.validated_data["level"],
                                         criteria=data.validated_data.get("criteria") or None,
                                         comment=data.validated_data.get("comment", ""))
@@ -132,15 +133,15 @@ class FeedbackCreateAPI(APIView):
         if v.get("agency"):
             agency = Agency.objects.filter(code=v["agency"], is_active=True).first()
             if agency is None:
-                raise DomainError("Không tìm thấy cơ quan.", code="invalid_agency")
+                raise DomainError(_("Không tìm thấy cơ quan."), code="invalid_agency")
         if v.get("procedure"):
             procedure = Procedure.objects.filter(code=v["procedure"]).first()
             if procedure is None:
-                raise DomainError("Không tìm thấy thủ tục.", code="invalid_procedure")
+                raise DomainError(_("Không tìm thấy thủ tục."), code="invalid_procedure")
         if v.get("dossier_code"):
             dossier = dossier_selectors.tracking_lookup(v["dossier_code"], v.get("sender_phone", ""))
             if dossier is None:
-                raise DomainError("Không tìm thấy hồ sơ với mã hồ sơ và số điện thoại đã nhập.",
+                raise DomainError(_("Không tìm thấy hồ sơ với mã hồ sơ và số điện thoại đã nhập."),
                                   code="invalid_dossier")
         feedback = services.feedback_submit(
             by=request.user, title=v["title"], content=v["content"], sender_name=v["sender_name"],
@@ -167,7 +168,7 @@ class FeedbackLookupAPI(APIView):
         data.is_valid(raise_exception=True)
         feedback = selectors.feedback_lookup(data.validated_data["code"], data.validated_data["contact"])
         if feedback is None:
-            raise NotFound("Không tìm thấy phản ánh với mã và thông tin liên hệ đã nhập.")
+            raise NotFound(_("Không tìm thấy phản ánh với mã và thông tin liên hệ đã nhập."))
         return Response(FeedbackOut(feedback).data)
 
 
@@ -192,6 +193,8 @@ class InboxAPI(ListAPIView):
     serializer_class = StaffFeedbackOut
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI generator has no user
+            return Feedback.objects.none()
         return selectors.feedback_inbox(self.request.user, status=self.request.query_params.get("status", "open"),
                                         q=self.request.query_params.get("q", ""))
 

@@ -201,3 +201,22 @@ def test_the_public_page_shows_rates_and_no_person(client, province, history, dj
         assert dossier.applicant_name not in html and dossier.applicant_phone not in html
         assert not dossier.code or dossier.code not in html
     assert client.get(url("api-stats-public")).json()["total"]["received"] == 4
+
+
+def test_the_drilldown_and_the_index_pages_pin_their_queries(client, province, history,
+                                                             django_assert_max_num_queries):
+    client.force_login(province.leader)
+    with django_assert_max_num_queries(14):
+        assert client.get(url("dashboard:drilldown", metric="finished")).status_code == 200
+    with django_assert_max_num_queries(24):
+        page = client.get(url("dashboard:index"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-indicator="2.1"' in html and "N/A" in html
+
+
+def test_the_page_works_in_english(client, province, history):
+    client.force_login(province.leader)
+    response = client.get(url("dashboard:home"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert figure(response.content.decode(), "on_time_rate") == "66.67 %"
