@@ -5,10 +5,13 @@ import hashlib
 import hmac
 import io
 import threading
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from dossiers.models import FormKind, IssuedDocument, Payment, PaymentCallback, PaymentStatus, StepLog
@@ -332,3 +335,23 @@ def test_a_paid_dossier_is_not_paid_again(client, paying):
     assert response.status_code == 409 and "đã được nộp" in response.content.decode()
     page = client.get(reverse("online:payment", args=[dossier.pk]))
     assert "Tải biên lai điện tử" in page.content.decode()
+
+
+def test_cancelling_at_the_sandbox_comes_back_cancelled(client, paying):
+    _dossier, payment, url = paying
+    response = client.post(reverse("online:sandbox-gateway"), {**query_of(url), "choice": "cancel", "bank_code": "NCB"})
+    page = client.get(response["Location"]).content.decode()
+    assert "Bạn đã hủy giao dịch" in page
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CANCELLED and payment.response_code == "24"
+
+
+def test_an_expired_payment_request_is_not_paid_at_the_sandbox(client, paying, settings):
+    _dossier, payment, url = paying
+    with time_machine.travel(timezone.now() + timedelta(minutes=settings.PAYMENT_EXPIRE_MINUTES + 1)):
+        page = client.get(url)
+        assert page.status_code == 400 and "đã hết hạn thanh toán" in page.content.decode()
+        assert client.post(reverse("online:sandbox-gateway"),
+                           {**query_of(url), "choice": "pay", "bank_code": "NCB"}).status_code == 400
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING and not PaymentCallback.objects.exists()
