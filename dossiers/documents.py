@@ -617,9 +617,19 @@ TRACKING_BOOK_HEADERS = (
 
 
 def tracking_book_context(header: Header, *, start: date, end: date) -> dict:
+    rows = tracking_book_rows(agency=header.agency, start=start, end=end)
+    # About 15 ms of rendering per row: past the cap a web request would hang for tens of seconds.
+    # The Excel book has no cap.
+    limit = getattr(settings, "TRACKING_BOOK_PDF_MAX_ROWS", 1000)
+    if len(rows) > limit:
+        raise DomainError(
+            _("Kỳ này có %(count)s hồ sơ, quá %(limit)s hồ sơ cho một sổ PDF: hãy chọn khoảng thời gian ngắn "
+              "hơn hoặc tải sổ dạng Excel.") % {"count": len(rows), "limit": limit},
+            code="too_many_rows",
+        )
     rows = [
         {**row, **{key: fmt_datetime(row[key]) for key in ("received_at", "due_at", "result_at", "returned_at")}}
-        for row in tracking_book_rows(agency=header.agency, start=start, end=end)
+        for row in rows
     ]
     return {
         **_header_context(header, FormKind.TRACKING_BOOK),

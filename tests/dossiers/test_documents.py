@@ -582,6 +582,14 @@ def test_tracking_book_excel_has_the_same_rows_as_the_pdf(desk, book, django_ass
     assert positions == sorted(positions)
 
 
+def test_tracking_book_pdf_is_capped_and_points_to_excel(desk, book, settings):
+    settings.TRACKING_BOOK_PDF_MAX_ROWS = 2
+    with pytest.raises(DomainError, match="Excel"):
+        issue_document(kind=FormKind.TRACKING_BOOK, by=desk.clerk, agency=desk.centre,
+                       period=(date(2023, 11, 1), date(2023, 11, 7)))
+    assert not IssuedDocument.objects.exists()
+
+
 def test_tracking_book_needs_a_period(desk):
     with pytest.raises(DomainError):
         issue_document(kind=FormKind.TRACKING_BOOK, by=desk.clerk, agency=desk.centre,
