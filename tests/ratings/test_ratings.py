@@ -158,3 +158,12 @@ def test_the_rating_api(client, returned):
     assert unknown.status_code == 404
     bad = client.post(url, {"token": returned.tracking_token, "level": 5}, content_type="application/json")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+
+
+def test_the_staff_dossier_page_shows_the_rating_once_returned(client, province, returned):
+    client.force_login(province.a.clerk)
+    url = reverse("dossiers:detail", args=[returned.pk])
+    assert "Chưa đánh giá" in client.get(url).content.decode()
+    services.rating_submit(dossier=returned, level=0, comment="Phải chờ lâu")
+    html = client.get(url).content.decode()
+    assert "Không hài lòng" in html and "Phải chờ lâu" in html
