@@ -277,6 +277,11 @@ def tracking_url(dossier: Dossier) -> str:
     return _public_url("dossiers:tracking-token", f"/tra-cuu/t/{token}/", token)
 
 
+# Short labels keep the QR code small (version 14, 73×73 modules, at level M for a receipt): easier to scan
+# from paper.
+ID_TYPE_SHORT = {"cccd": "CCCD", "can_cuoc": "Căn cước", "cmnd": "CMND", "passport": "Hộ chiếu"}
+
+
 def qr_payload(dossier: Dossier, kind: str, *, issued_at: datetime | None = None) -> str:
     """What the QR code says: Circular 01/2023 content, then the tracking URL (its token opens the page).
 
@@ -284,15 +289,15 @@ def qr_payload(dossier: Dossier, kind: str, *, issued_at: datetime | None = None
     """
     kind = FormKind(kind)
     id_number = mask_id(dossier.applicant_id_number)
+    id_type = ID_TYPE_SHORT.get(dossier.applicant_id_type, dossier.applicant_id_type)
     lines = [
         f"Mã hồ sơ: {dossier.code or '—'}",
         f"Mã TTHC: {dossier.procedure.code}",
-        f"Người nộp: {dossier.get_applicant_id_type_display()} {id_number}" if id_number else "",
+        f"Người nộp: {id_type} {id_number}" if id_number else "",
         f"Văn bản: {kind.label}",
         f"Hệ thống: {settings.ISSUING_SYSTEM}",
-        f"Thời điểm phát hành: {local(issued_at or timezone.now()):%H:%M %d/%m/%Y}",
-        f"Ngày hẹn trả: {local(dossier.due_at):%H:%M %d/%m/%Y}" if kind == FormKind.RECEIPT and dossier.due_at
-        else "",
+        f"Phát hành: {local(issued_at or timezone.now()):%H:%M %d/%m/%Y}",
+        f"Hẹn trả: {local(dossier.due_at):%H:%M %d/%m/%Y}" if kind == FormKind.RECEIPT and dossier.due_at else "",
         f"Tra cứu: {tracking_url(dossier)}",
     ]
     return "\n".join(line for line in lines if line)

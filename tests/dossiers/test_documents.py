@@ -191,15 +191,15 @@ def test_receipt_qr_decodes_to_the_tracking_url_with_its_token(desk):
     assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) * 8 >= 64  # unguessable
     assert_has(content, "Mã hồ sơ: 000.00.06.H56-231027-0361", "Mã TTHC: 1.001193",
                "Văn bản: Giấy tiếp nhận hồ sơ và hẹn trả kết quả", f"Hệ thống: {settings.ISSUING_SYSTEM}",
-               f"Thời điểm phát hành: {issued.issued_at.astimezone(VN):%H:%M %d/%m/%Y}",
-               "Ngày hẹn trả: 09:32 03/11/2023", "Người nộp: Căn cước công dân ********2345")
+               f"Phát hành: {issued.issued_at.astimezone(VN):%H:%M %d/%m/%Y}",
+               "Hẹn trả: 09:32 03/11/2023", "Người nộp: CCCD ********2345")
     assert "038190012345" not in content  # the ID number is masked: anyone may read a QR code
 
 
 def test_qr_payload_names_no_appointment_on_other_forms(desk):
     dossier = received_dossier(desk)
     payload = documents.qr_payload(dossier, FormKind.REFUSAL)
-    assert "Ngày hẹn trả" not in payload
+    assert "Hẹn trả" not in payload
     assert payload.endswith(f"/tra-cuu/t/{dossier.tracking_token}/")
 
 
