@@ -44,6 +44,7 @@ from . import deadlines
 from .codes import next_code
 from .models import (
     ChecklistItem,
+    Delivery,
     Dossier,
     Extension,
     ExtensionKind,
@@ -115,6 +116,12 @@ TRANSITIONS: dict[str, Rule] = {
 #   approve / send_back: only a dossier that was sent for approval
 #   send_for_approval: not twice
 #   extend: only a dossier that has an appointment (received with a published time limit)
+def _not_awaiting_approval(d) -> bool:
+    return d.substep != Substep.AWAITING_APPROVAL
+
+
+_AWAITING_APPROVAL_MESSAGE = gettext_lazy("Hồ sơ đang chờ lãnh đạo phê duyệt; lãnh đạo cần trả lại trước.")
+
 GUARDS: dict[str, tuple[tuple[Any, Any], ...]] = {
     "receive": ((lambda d: d.status != S.SUPPLEMENT or d.received_at is None,
                  gettext_lazy("Hồ sơ đang bổ sung trong quá trình xử lý; chỉ cần xác nhận đã bổ sung.")),),
@@ -128,6 +135,12 @@ GUARDS: dict[str, tuple[tuple[Any, Any], ...]] = {
                 gettext_lazy("Hồ sơ chưa có ngày hẹn trả nên không thể hẹn lại.")),),
     "send_for_approval": ((lambda d: d.substep != Substep.AWAITING_APPROVAL,
                            gettext_lazy("Hồ sơ đã được trình và đang chờ lãnh đạo phê duyệt.")),),
+    # While the leader holds the dossier for approval, nobody else moves it; the leader sends it back first.
+    **{action: ((_not_awaiting_approval, _AWAITING_APPROVAL_MESSAGE),)
+       for action in ("assign", "transfer", "request_financial")},
+    # An electronic result must exist before a dossier counts as returned online (766 indicator 4.1).
+    "return_result": ((lambda d: d.delivery != Delivery.ONLINE or bool(d.result_file),
+                       gettext_lazy("Hồ sơ nhận kết quả trực tuyến: hãy tải lên kết quả điện tử trước khi trả.")),),
 }
 
 ACTION_LABELS = {

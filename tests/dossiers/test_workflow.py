@@ -30,6 +30,8 @@ GUARDED = {
     ("send_for_approval", "awaiting_approval"),                       # already sent
     ("receive", "supplement"), ("refuse", "supplement"),              # supplement asked after receipt
     ("extend", "supplement_at_reception"),                            # no appointment yet
+    ("assign", "awaiting_approval"), ("transfer", "awaiting_approval"),  # the leader holds it
+    ("request_financial", "awaiting_approval"),
 }
 
 
@@ -500,3 +502,14 @@ def test_two_clerks_receiving_at_once_exactly_one_wins(world):
     assert isinstance(outcomes[1], Conflict)
     assert "Được tiếp nhận" in outcomes[1].message
     assert StepLog.objects.filter(dossier=dossier, action="receive").count() == 1
+
+
+def test_a_dossier_delivered_online_cannot_be_returned_without_its_electronic_result(world):
+    from dossiers.models import Delivery
+
+    dossier = build_state(world, "result_ready")
+    Dossier.objects.filter(pk=dossier.pk).update(delivery=Delivery.ONLINE)
+    with pytest.raises(Conflict, match="kết quả điện tử"):
+        workflow.transition(dossier.pk, action="return_result", by=world.clerk)
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RESULT_READY
