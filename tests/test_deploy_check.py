@@ -31,6 +31,9 @@ def production_env():
         "ALLOWED_HOSTS": "dichvucong.thanhhoa.gov.vn",
         "CSRF_TRUSTED_ORIGINS": "https://dichvucong.thanhhoa.gov.vn",
         "SITE_URL": "https://dichvucong.thanhhoa.gov.vn",
+        "PAYMENT_PROVIDER": "vnpay",
+        "VNPAY_TMN_CODE": "THANHHOA1",
+        "VNPAY_HASH_SECRET": secrets.token_hex(16),
     }
 
 
@@ -45,6 +48,8 @@ def test_production_settings_pass_the_deploy_check(production_env):
     [
         ({"DEBUG": "1"}, "security.W018"),  # DEBUG on
         ({"SECRET_KEY": "django-insecure-motcua-embedded-default-do-not-deploy"}, "security.W009"),
+        ({"PAYMENT_PROVIDER": "sandbox"}, "motcua.W001"),  # fees through the sandbox gateway
+        ({"VNPAY_HASH_SECRET": ""}, "motcua.W002"),
     ],
 )
 def test_the_check_catches_an_unsafe_setting(production_env, overrides, warning):
