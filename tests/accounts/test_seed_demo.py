@@ -84,3 +84,19 @@ def test_it_refuses_to_run_on_a_production_configuration(settings):
     with pytest.raises(CommandError, match="DEBUG=1"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_the_demo_commune_has_work_in_every_desk_state_made_through_the_workflow(settings):
+    from dossiers.models import Dossier, FormKind, Status, StepLog
+    from reception.models import Counter
+
+    settings.DEBUG = True
+    seed()
+    seed()  # idempotent: the second run adds no dossiers
+    dossiers = Dossier.objects.filter(receiving_agency__code="000.20.01.H56")
+    statuses = set(dossiers.values_list("status", flat=True))
+    assert {Status.RECEIVED, Status.PROCESSING, Status.RESULT_READY, Status.RETURNED, Status.SUPPLEMENT} <= statuses
+    assert dossiers.count() == 8
+    assert StepLog.objects.filter(dossier__in=dossiers, action="receive").count() == 7
+    assert dossiers.filter(documents__kind=FormKind.RECEIPT).count() == 7
+    assert Counter.objects.filter(agency__code="000.20.01.H56").exists()

@@ -82,9 +82,20 @@ class Command(BaseCommand):
             agencies = self.seed_agencies()
             admin = self.seed_users(agencies)
             self.seed_catalog(admin, agencies)
-        # Demo dossiers (every status, a few near-due and late ones) are added here by the dossier
-        # workstream, after the catalog and the users they need.
+        self.seed_work(agencies)
         self.stdout.write(self.style.SUCCESS("Dữ liệu mẫu đã sẵn sàng."))
+
+    # ------------------------------------------------------------------ desk queue and dossiers
+    def seed_work(self, agencies: dict[str, Agency]) -> None:
+        from dashboard.demo_dossiers import seed_dossiers
+        from reception.seed import seed_desk_queue
+
+        commune = agencies[DEMO_COMMUNE_CODE]
+        seed_desk_queue(commune)
+        staff = {role: User.objects.get(username=username) for username, _name, role, _code in STAFF}
+        count = seed_dossiers(agency=commune, citizen=User.objects.get(phone=CITIZEN["phone"]),
+                              clerk=staff[Role.CLERK], specialist=staff[Role.SPECIALIST], leader=staff[Role.LEADER])
+        self.stdout.write(f"  Quầy một cửa và hàng đợi: {commune.name}; hồ sơ mẫu mới: {count}")
 
     # ------------------------------------------------------------------ agencies
     def seed_agencies(self) -> dict[str, Agency]:
