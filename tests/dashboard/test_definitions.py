@@ -189,3 +189,16 @@ def test_a_day_row_is_the_count_of_its_day(province, life):
     assert row.counts() == count(where, start, end)
     assert row.received == row.received_desk == 1
     assert Dossier.objects.count() == 1
+
+
+def test_an_event_recounts_a_bounded_number_of_rows(province, life, django_assert_max_num_queries):
+    """The after-commit refresh reads the dossier's own day rows, whatever the size of the database."""
+    from dashboard import summary
+
+    for _ in range(3):  # neighbours in the same rows: they must not add queries
+        life.finish(life.receive(province.a, province.birth, RECEIVED), province.a, DUE)
+    dossier = life.finish(life.receive(province.a, province.birth, RECEIVED), province.a, at(2026, 3, 10, 9, 0))
+    with django_assert_max_num_queries(30) as captured:
+        keys = summary.refresh_dossier(dossier.pk)
+    assert len(keys) == 2  # the day it was received, the day it finished
+    assert len(captured) >= 15
