@@ -97,7 +97,9 @@ class Scope:
         return cls(user, agency, frozenset(allowed), _covers_all(agency, allowed))
 
     def where(self, *, procedure_id: int | None = None, field_id: int | None = None) -> counting.Where:
-        return counting.Where(agency_ids=self.agency_ids, procedure_id=procedure_id, field_id=field_id)
+        # The whole portal needs no agency condition (a hundred ids tested on every row cost real time).
+        agency_ids = None if self.covers_all else self.agency_ids
+        return counting.Where(agency_ids=agency_ids, procedure_id=procedure_id, field_id=field_id)
 
     def agencies(self) -> list[Agency]:
         qs = Agency.objects.order_by("code")
@@ -399,17 +401,22 @@ def summary_totals(where: counting.Where, period: Period) -> dict[str, int]:
     return total
 
 
-def pending_rows(where: counting.Where, now: dt.datetime) -> dict[tuple[int, int], dict[str, int]]:
-    """(agency id, procedure id) → open dossiers now: pending, overdue (reads only the open dossiers)."""
-    rows = {}
+def pending_rows(where: counting.Where, now: dt.datetime) -> dict[tuple[int, int], tuple[int, int]]:
+    """(agency id, procedure id) → (pending, overdue) now (reads only the open dossiers)."""
     qs = (Dossier.objects.filter(where.dossiers(), metrics.q_pending())
-          .values("receiving_agency_id", "procedure_id")
+          .values_list("receiving_agency_id", "procedure_id")
           .annotate(pending=Count("id"), pending_overdue=Count("id", filter=metrics.q_overdue(now))).order_by())
-    for row in qs:
-        rows[(row["receiving_agency_id"], row["procedure_id"])] = {
-            "pending": row["pending"], "pending_overdue": row["pending_overdue"],
-            "pending_within": row["pending"] - row["pending_overdue"]}
-    return rows
+    return {(agency_id, procedure_id): (pending, overdue) for agency_id, procedure_id, pending, overdue in qs}
+
+
+def _pending_by(open_rows, key) -> dict:
+    """Add up (pending, overdue) pairs by ``key(agency_id, procedure_id)``, as the Numbers' pending dict."""
+    sums: dict = {}
+    for (agency_id, procedure_id), (pending, overdue) in open_rows.items():
+        k = key(agency_id, procedure_id)
+        found = sums.get(k)
+        sums[k] = (pending, overdue) if found is None else (found[0] + pending, found[1] + overdue)
+    return {k: {"pending": p, "pending_overdue": o, "pending_within": p - o} for k, (p, o) in sums.items()}
 
 
 def dashboard_numbers(scope: Scope, period: Period, *, filters: Filters | None = None,
@@ -532,11 +539,12 @@ def report(scope: Scope, period: Period, *, filters: Filters | None = None, now:
             by_field[procedures[procedure_id]["field_id"]].add(counts)
     for procedure_id, counts in rolled.by_procedure.items():
         by_procedure[procedure_id].add(counts)
-    for (agency_id, procedure_id), pending in open_rows.items():
+    for target, key in ((by_agency, lambda a, p: top_of.get(a, a)), (by_procedure, lambda a, p: p),
+                        (by_field, lambda a, p: procedures[p]["field_id"])):
+        for k, pending in _pending_by(open_rows, key).items():
+            target[k].add_pending(pending)
+    for pending in _pending_by(open_rows, lambda a, p: None).values():
         totals.add_pending(pending)
-        by_agency[top_of.get(agency_id, agency_id)].add_pending(pending)
-        by_field[procedures[procedure_id]["field_id"]].add_pending(pending)
-        by_procedure[procedure_id].add_pending(pending)
 
     agency_lines = [
         Line(key=str(a), label=agencies[a]["name"] if a in agencies else str(a), numbers=n,

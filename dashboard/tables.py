@@ -114,12 +114,21 @@ def _separators() -> tuple[str, str]:
 _SEPARATORS: dict[str, tuple[str, str]] = {}
 
 
+def formatter():
+    """``fmt`` with the active language's separators bound once (for pages formatting thousands of numbers)."""
+    decimal, thousands = _separators()
+
+    def fmt_fast(value, kind: str) -> str:
+        if value is None:
+            return "N/A"
+        text = f"{value:,}" if kind == "int" else f"{value:,.2f}"
+        text = text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+        return f"{text} %" if kind == "pct" else text
+
+    return fmt_fast
+
+
 def fmt(value, kind: str) -> str:
     """A value as the page and the printed report show it, in the reader's language; N/A when a rate has
     nothing to divide (Decision 766 display rule)."""
-    if value is None:
-        return "N/A"
-    decimal, thousands = _separators()
-    text = f"{value:,}" if kind == "int" else f"{value:,.2f}"
-    text = text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
-    return f"{text} %" if kind == "pct" else text
+    return formatter()(value, kind)
