@@ -143,12 +143,14 @@ class Period:
         """A month or a short range is drawn day by day; longer periods month by month."""
         return (self.last - self.first).days <= 62
 
-    def buckets(self) -> list[dt.date]:
-        """The days or first-of-months of the trend chart, in order."""
+    def buckets(self, today: dt.date | None = None) -> list[dt.date]:
+        """The days or first-of-months of the trend chart, in order — none after today (a period that has
+        not ended is drawn up to now, not as a fall to zero)."""
+        last = min(self.last, today or timezone.localdate())
         if self.trend_by_day():
-            return [self.first + dt.timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+            return [self.first + dt.timedelta(days=i) for i in range((last - self.first).days + 1)]
         months, cursor = [], self.first.replace(day=1)
-        while cursor <= self.last:
+        while cursor <= last:
             months.append(cursor)
             cursor = add_months(cursor, 1)
         return months

@@ -26,6 +26,7 @@ from .periods import Period
 from .selectors import Filters, Scope
 
 DRILLDOWN_PAGE_SIZE = 50
+CHART_AGENCIES = 15
 
 
 class Request:
@@ -111,11 +112,12 @@ def home(request):
         return req.redirect
     report = selectors.report(req.scope, req.period, filters=req.filters)
     trend = _trend(report)
-    by_agency_chart = {
-        "labels": [line.label for line in report.by_agency],
-        "values": [float(line.numbers.on_time_rate) if line.numbers.on_time_rate is not None else None
-                   for line in report.by_agency],
-    }
+    # A province has a hundred communes: the chart shows those that need attention most (the full list is
+    # the table "Theo cơ quan" below).
+    rated = sorted((line for line in report.by_agency if line.numbers.on_time_rate is not None),
+                   key=lambda line: (line.numbers.on_time_rate, line.code))[:CHART_AGENCIES]
+    by_agency_chart = {"labels": [line.label for line in rated],
+                       "values": [float(line.numbers.on_time_rate) for line in rated]}
     outcome_chart = {
         "labels": [str(_("Trước hạn")), str(_("Đúng hạn")), str(_("Quá hạn")), str(_("Đang giải quyết quá hạn"))],
         "values": [report.totals.finished_early, report.totals.finished_on_time, report.totals.finished_late,
@@ -137,7 +139,8 @@ def home(request):
         "charts": {"trend": trend, "agencies": by_agency_chart, "outcomes": outcome_chart},
         "outcome_rows": [(label, tables.fmt(value, "int"))
                          for label, value in zip(outcome_chart["labels"], outcome_chart["values"], strict=True)],
-        "agency_rate_rows": [(line.label, tables.fmt(line.numbers.on_time_rate, "pct")) for line in report.by_agency],
+        "agency_rate_rows": [(line.label, tables.fmt(line.numbers.on_time_rate, "pct")) for line in rated],
+        "agency_chart_is_partial": len(rated) < len(report.by_agency),
         "exports": {"xlsx": req.url("dashboard:export-xlsx"), "csv": req.url("dashboard:export-csv"),
                     "pdf": req.url("dashboard:report-pdf"), "index": req.url("dashboard:index")},
     })
