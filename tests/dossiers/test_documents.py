@@ -363,8 +363,9 @@ def test_a_receipt_needs_a_received_dossier(desk):
     assert not IssuedDocument.objects.exists()
 
 
-def test_payment_receipt_is_not_issued_here(desk):
-    with pytest.raises(DomainError):
+def test_payment_receipt_is_only_issued_with_its_payment(desk):
+    # dossiers/payments/ issues it with extra={"payment": ...} once the gateway confirms.
+    with pytest.raises(DomainError, match="hệ thống thanh toán"):
         issue_document(kind=FormKind.PAYMENT_RECEIPT, by=desk.clerk, dossier=received_dossier(desk))
 
 
