@@ -68,8 +68,8 @@ class Indicator:
     code: str
     name: str
     formula: str
-    numerator: int | None = None
-    denominator: int | None = None
+    numerator: int | Decimal | None = None
+    denominator: int | Decimal | None = None
     threshold: Decimal = Decimal(100)  # % for the full score
     points: Decimal = Decimal(0)
     reason: str = ""  # why it is N/A
@@ -233,6 +233,13 @@ def feedback_late(fb: Feedback, horizon: dt.datetime) -> bool:
     return False
 
 
+def _days(seconds: int, count: int) -> Decimal:
+    """Average working days (8 hours) per dossier, 2 decimals."""
+    if not count:
+        return Decimal(0)
+    return (Decimal(seconds) / metrics.WORKING_DAY_SECONDS / count).quantize(TWO, ROUND_HALF_UP)
+
+
 # ----- the index --------------------------------------------------------------------------------------------
 
 def compute(scope: Scope, period: Period, *, filters: Filters | None = None, numbers: Numbers | None = None,
@@ -281,8 +288,10 @@ def compute(scope: Scope, period: Period, *, filters: Filters | None = None, num
               "(hồ sơ đã giải quyết + hồ sơ đang giải quyết cuối kỳ)"),
             processed_on_time, processed),
         ind("2.2", _("Thời gian giải quyết trung bình so với quy định"),
-            _("Tổng thời gian được phép ÷ tổng thời gian giải quyết (tối đa 100 %)"),
-            c["allowed_seconds"], max(c["processing_seconds_timed"], c["allowed_seconds"])
+            _("Thời gian được phép trung bình ÷ thời gian giải quyết trung bình, theo ngày làm việc (tối đa 100 %)"),
+            _days(c["allowed_seconds"], c["finished_timed"]),
+            max(_days(c["processing_seconds_timed"], c["finished_timed"]), _days(c["allowed_seconds"],
+                                                                               c["finished_timed"]))
             if c["finished_timed"] else 0),
     ]
     groups["3"].indicators = [

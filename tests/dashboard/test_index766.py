@@ -97,3 +97,17 @@ def test_the_split_of_a_groups_points_is_a_setting(province, life, settings, wei
     settings.INDEX766_WEIGHTS = weights
     life.finish(life.receive(province.a, province.birth, at(2026, 3, 2, 9, 0)), province.a, at(2026, 3, 4, 9, 0))
     assert compute(province).indicator("2.1").score == expected
+
+
+def test_average_time_against_the_time_allowed(province, life):
+    # Two dossiers of 5 working days: one done in 2 days, one in 8 → on average 5 used for 5 allowed.
+    quick = life.receive(province.a, province.birth, at(2026, 3, 2, 9, 0))
+    life.finish(quick, province.a, at(2026, 3, 4, 9, 0))
+    slow = life.receive(province.a, province.birth, at(2026, 3, 2, 9, 0))
+    life.finish(slow, province.a, at(2026, 3, 12, 9, 0))
+    indicator = compute(province).indicator("2.2")
+    assert (indicator.numerator, indicator.denominator, indicator.rate) == (Decimal("5.00"), Decimal("5.00"), 100)
+    slower = life.receive(province.a, province.birth, at(2026, 3, 2, 9, 0))
+    life.finish(slower, province.a, at(2026, 3, 16, 9, 0))  # 10 days: (2 + 8 + 10) / 3 = 6.67 for 5 allowed
+    indicator = compute(province).indicator("2.2")
+    assert (indicator.denominator, indicator.rate) == (Decimal("6.67"), Decimal("74.96"))
