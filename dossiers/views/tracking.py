@@ -47,6 +47,7 @@ def _public(dossier: Dossier) -> dict:
         "returned_at": dossier.returned_at,
         "is_supplement": dossier.status == Status.SUPPLEMENT,
         "is_result_ready": dossier.status == Status.RESULT_READY,
+        "is_returned": dossier.status == Status.RETURNED,
         # Issue 7: the fee and the electronic result, from the dossier's own fields (no query, nothing personal).
         "fee_due": dossier.fee_due_vnd,
         "fee_paid": dossier.fee_paid_at is not None,
@@ -87,5 +88,5 @@ def tracking_token(request, token):
     found = selectors.tracking_by_token(token)
     return render(request, "dossiers/tracking/tracking.html", {
         "form": TrackingForm(), "result": _public(found) if found else None, "not_found": found is None,
-        "from_token": True,
+        "from_token": True, "token": token,
     }, status=200 if found else 404)

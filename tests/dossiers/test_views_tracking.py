@@ -143,3 +143,10 @@ def test_tracking_runs_a_fixed_number_of_queries(client, dossier, agency, extra_
     assert response.status_code == 200
     with django_assert_max_num_queries(2):
         assert client.get(reverse("dossiers:tracking-token", args=[dossier.tracking_token])).status_code == 200
+
+
+def test_a_returned_dossier_opened_from_the_qr_offers_the_satisfaction_rating(client):
+    dossier = DossierFactory(returned=True)
+    page = client.get(reverse("dossiers:tracking-token", args=[dossier.tracking_token])).content.decode()
+    assert reverse("ratings:rate", args=[dossier.tracking_token]) in page
+    assert "Đánh giá mức độ hài lòng" in page
