@@ -30,10 +30,11 @@ from django.db.models import F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from dossiers import deadlines
 from dossiers.models import Channel, Status
 from procedures.models import TimeUnit
 
-EARLY, ON_TIME, LATE = "early", "on_time", "late"
+EARLY, ON_TIME, LATE = deadlines.EARLY, deadlines.ON_TIME, deadlines.LATE
 WORKING_DAY_SECONDS = 8 * 3600
 
 # Received and not finished: the statuses of a dossier whose clock runs, or is paused.
@@ -101,11 +102,7 @@ def outcome(*, completed_at: dt.datetime, original_due_at: dt.datetime | None,
         return Outcome.LATE
     if original_due_at is None:
         return Outcome.ON_TIME
-    if completed_at > original_due_at:
-        return Outcome.LATE
-    if timezone.localdate(completed_at) < timezone.localdate(original_due_at):
-        return Outcome.EARLY
-    return Outcome.ON_TIME
+    return Outcome(deadlines.timeliness(completed_at, original_due_at))
 
 
 def is_overdue(*, status: str, original_due_at: dt.datetime | None, paused_at: dt.datetime | None,

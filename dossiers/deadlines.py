@@ -66,6 +66,18 @@ def weekday_vn(day: date | datetime) -> str:
     return WEEKDAYS_VN[day.weekday()]
 
 
+EARLY, ON_TIME, LATE = "early", "on_time", "late"
+
+
+def timeliness(done: datetime, due: datetime) -> str:
+    """DOMAIN.md A "Time rules" with the 766 comparison (end ≤ appointment): after the appointment is late,
+    an earlier day is early, the rest of the appointment day up to its time is on time. The dashboard's SQL
+    (dashboard/metrics.py) expresses this same rule for counting."""
+    if done > due:
+        return LATE
+    return EARLY if localize(done).date() < localize(due).date() else ON_TIME
+
+
 def format_vn(moment: datetime) -> str:
     """'Thứ Sáu, 03/11/2023 09:32' — the appointment as printed on a receipt."""
     moment = localize(moment)

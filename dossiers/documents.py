@@ -40,6 +40,7 @@ from accounts.models import Agency
 from accounts.permissions import in_scope
 from accounts.roles import STAFF_ROLES
 
+from . import deadlines
 from .deadlines import format_vn
 from .models import (
     Channel,
@@ -252,12 +253,12 @@ def place_name(agency: Agency) -> str:
     return _PLACE_PREFIX.sub("", root.name).strip()
 
 
+TIMELINESS_LABELS = {deadlines.EARLY: "Trước hạn", deadlines.ON_TIME: "Đúng hạn", deadlines.LATE: "Quá hạn"}
+
+
 def timeliness(done: datetime, due: datetime) -> str:
-    """DOMAIN.md A "Time rules": before the appointment day / on it / after it."""
-    done_day, due_day = local(done).date(), local(due).date()
-    if done_day < due_day:
-        return "Trước hạn"
-    return "Đúng hạn" if done_day == due_day else "Quá hạn"
+    """The form's label for the one rule in deadlines.timeliness."""
+    return TIMELINESS_LABELS[deadlines.timeliness(done, due)]
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -440,3 +440,16 @@ def test_admin_lists_and_adds_calendar_exceptions(client):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert deadlines.due_at(start=at("2026-11-05 09:00"), limit=1) == at("2026-11-09 09:00")
+
+
+@pytest.mark.parametrize(("done", "due", "expected"), [
+    ("2023-11-02 16:00", "2023-11-03 09:32", "early"),     # an earlier day
+    ("2023-11-03 08:30", "2023-11-03 09:32", "on_time"),   # the appointment day, before its time
+    ("2023-11-03 09:32", "2023-11-03 09:32", "on_time"),   # exactly at the appointment
+    ("2023-11-03 09:33", "2023-11-03 09:32", "late"),      # a minute after it
+    ("2023-11-06 07:00", "2023-11-03 09:32", "late"),
+])
+def test_timeliness_is_one_rule_for_forms_and_statistics(done, due, expected):
+    tz = deadlines.VN_TZ
+    parse = lambda text: datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=tz)  # noqa: E731
+    assert deadlines.timeliness(parse(done), parse(due)) == expected
