@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str, list[str] | None]] = {
               ["--sizes", "100000,1000000"]),
     "dashboard": ("bench.dashboard", "trang thống kê trên 1 000 000 hồ sơ: trung vị, so với đếm trực tiếp, xuất",
                   ["--dossiers", os.environ.get("BENCH_DOSSIERS", "1000000")]),
+    "load": ("bench.load", "tra cứu công khai dưới tải (gunicorn + wrk) so với view tối giản; hộp việc: p95",
+             []),
 }
 
 
