@@ -5,12 +5,24 @@ so a msgid edited in a template without updating locale/en (an empty or fuzzy ms
 """
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.roles import Role
 from tests.factories import AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _compiled_english(settings):
+    """`make test` compiles the catalogs; a direct pytest run compiles here when a .mo is missing or stale."""
+    for po in (settings.BASE_DIR / "locale/en/LC_MESSAGES/django.po",
+               settings.BASE_DIR / "procedures/locale/en/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            call_command("compilemessages", locale=["en"], ignore_patterns=[".venv*", "var"], verbosity=0)
+    settings.LOCALE_PATHS = list(settings.LOCALE_PATHS)  # setting_changed clears Django's catalog cache
 
 
 def english_page(client, url, **kw):
