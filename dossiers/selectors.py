@@ -176,11 +176,19 @@ def dossier_detail_related(dossier: Dossier) -> Dossier:
 _TRACKING_RELATED = ("procedure", "receiving_agency", "current_agency")
 
 
+def _one_public(**unique) -> Dossier | None:
+    """One submitted dossier by a unique key. No ORDER BY (the key is unique): the public lookup is the
+    hottest query of the portal, and compiling the model's default ordering cost more than running it."""
+    found = list(Dossier.objects.exclude(status=Status.DRAFT).select_related(*_TRACKING_RELATED)
+                 .filter(**unique).order_by()[:1])
+    return found[0] if found else None
+
+
 def _attach_timeline(dossier: Dossier) -> Dossier:
     dossier.timeline = list(
         StepLog.objects.filter(dossier=dossier).select_related("from_agency", "to_agency").only(
             "dossier_id", "action", "from_status", "to_status", "at", "from_agency__name", "to_agency__name",
-        )
+        ).order_by("at", "id")
     )
     return dossier
 
@@ -205,8 +213,7 @@ def tracking_lookup(code: str, phone: str) -> Dossier | None:
     code = (code or "").strip().upper()
     if not code or len(code) > 60:
         return None
-    dossier = (Dossier.objects.exclude(status=Status.DRAFT).select_related(*_TRACKING_RELATED)
-               .filter(code=code).first())
+    dossier = _one_public(code=code)
     if dossier is None or not _phone_matches(dossier.applicant_phone, phone):
         return None
     return _attach_timeline(dossier)
@@ -217,8 +224,7 @@ def tracking_by_token(token: str) -> Dossier | None:
     token = (token or "").strip()
     if not token or len(token) > 40:
         return None
-    dossier = (Dossier.objects.exclude(status=Status.DRAFT).select_related(*_TRACKING_RELATED)
-               .filter(tracking_token=token).first())
+    dossier = _one_public(tracking_token=token)
     return _attach_timeline(dossier) if dossier else None
 
 
