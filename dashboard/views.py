@@ -6,6 +6,7 @@ the public transparency page shows only aggregates, never a person.
 
 from __future__ import annotations
 
+from functools import wraps
 from html import escape  # the standard library's: no lazy-string checks per cell
 from urllib.parse import urlencode
 
@@ -59,6 +60,23 @@ def _bad_request(request, error: DomainError):
     return render(request, "dashboard/error.html", {"message": error.message}, status=400)
 
 
+def dashboard_page(view):
+    """GET only; reads scope, period and filters once (login first, a clear 400 on bad parameters)."""
+
+    @require_GET
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            req = Request(request)
+        except DomainError as error:
+            return _bad_request(request, error)
+        if req.redirect:
+            return req.redirect
+        return view(request, req, *args, **kwargs)
+
+    return wrapper
+
+
 def _drill(req: Request, metric: str | None, line_params: dict | None = None) -> str | None:
     if not metric:
         return None
@@ -102,14 +120,8 @@ def _trend(report: selectors.Report) -> dict:
     }
 
 
-@require_GET
-def home(request):
-    try:
-        req = Request(request)
-    except DomainError as error:
-        return _bad_request(request, error)
-    if req.redirect:
-        return req.redirect
+@dashboard_page
+def home(request, req: Request):
     report = selectors.report(req.scope, req.period, filters=req.filters)
     trend = _trend(report)
     # A province has a hundred communes: the chart shows those that need attention most (the full list is
@@ -146,14 +158,8 @@ def home(request):
     })
 
 
-@require_GET
-def drilldown(request):
-    try:
-        req = Request(request)
-    except DomainError as error:
-        return _bad_request(request, error)
-    if req.redirect:
-        return req.redirect
+@dashboard_page
+def drilldown(request, req: Request):
     metric = request.GET.get("metric", "")
     qs = selectors.drilldown(req.scope, req.period, metric, filters=req.filters)
     page = Paginator(qs, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -163,14 +169,8 @@ def drilldown(request):
     })
 
 
-@require_GET
-def index(request):
-    try:
-        req = Request(request)
-    except DomainError as error:
-        return _bad_request(request, error)
-    if req.redirect:
-        return req.redirect
+@dashboard_page
+def index(request, req: Request):
     result = index766.compute(req.scope, req.period, filters=req.filters)
     return render(request, "dashboard/index766.html", {
         "req": req, "form": DashboardFilterForm.for_request(req), "index": result,
@@ -178,13 +178,7 @@ def index(request):
     })
 
 
-def _export(request, kind: str):
-    try:
-        req = Request(request)
-    except DomainError as error:
-        return _bad_request(request, error)
-    if req.redirect:
-        return req.redirect
+def _export(request, req: Request, kind: str):
     report = selectors.report(req.scope, req.period, filters=req.filters)
     name = exports.filename(report, kind)
     if kind == "xlsx":
@@ -199,19 +193,19 @@ def _export(request, kind: str):
     return response
 
 
-@require_GET
-def export_xlsx(request):
-    return _export(request, "xlsx")
+@dashboard_page
+def export_xlsx(request, req: Request):
+    return _export(request, req, "xlsx")
 
 
-@require_GET
-def export_csv(request):
-    return _export(request, "csv")
+@dashboard_page
+def export_csv(request, req: Request):
+    return _export(request, req, "csv")
 
 
-@require_GET
-def report_pdf(request):
-    return _export(request, "pdf")
+@dashboard_page
+def report_pdf(request, req: Request):
+    return _export(request, req, "pdf")
 
 
 @require_GET
