@@ -172,7 +172,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Cache (rate limits need a shared cache in production).
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # django-redis keeps one client per connection pool (Django's own backend builds one per call, which
+    # doubled the cost of a cache read on the public tracking page); hiredis parses the replies.
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
@@ -187,6 +189,9 @@ LOGIN_FAILURE_RATE_PER_IP = env("LOGIN_FAILURE_RATE_PER_IP", default="50/15m")
 # Behind a reverse proxy REMOTE_ADDR is the proxy: name the header it sets (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 TRACKING_RATE = env("TRACKING_RATE", default="20/m")
+# How long a public tracking card may be served from the cache. Every save of a dossier drops its card at
+# once; this only bounds what no save announces (a renamed agency or procedure). 0: no caching.
+TRACKING_CACHE_SECONDS = env.int("TRACKING_CACHE_SECONDS", default=300)
 
 # Celery: Redis when REDIS_URL is set, otherwise a filesystem broker under var/.
 if REDIS_URL:

@@ -7,13 +7,11 @@ serializer. Errors keep one shape, ``{"code", "detail"[, "errors"]}`` (config/ap
 
 import re
 
-from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
@@ -27,7 +25,7 @@ from rest_framework.views import APIView
 from accounts.errors import DomainError
 from procedures.models import Procedure
 
-from . import selectors, services
+from . import selectors, services, tracking
 from . import serializers as s
 from .models import Attachment, Dossier
 from .uploads import check_upload
@@ -296,15 +294,11 @@ class MyDossierSupplementAPI(APIView):
 # ----- public tracking ---------------------------------------------------------------------------------------------
 
 
-def _tracking_rate(group, request):
-    return settings.TRACKING_RATE  # read per request: a deployment (or a test) may change it
-
-
 TRACKING_NOT_FOUND = "Không tìm thấy hồ sơ với mã và số điện thoại đã nhập."
 
 
 class TrackingAPI(APIView):
-    """Public: no session, no CSRF, limited per client IP. Wrong code and wrong phone answer alike."""
+    """Public: no session, no CSRF. Wrong code and wrong phone answer alike, and count against the client IP."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -313,7 +307,7 @@ class TrackingAPI(APIView):
         operation_id="tracking",
         summary="Tra cứu tình trạng hồ sơ",
         description="Theo mã hồ sơ và số điện thoại người nộp (đầy đủ hoặc 4 số cuối). Không trả về thông tin "
-                    "cá nhân. Giới hạn số lần tra cứu theo địa chỉ IP (429 khi vượt).",
+                    "cá nhân. Giới hạn số lần tra cứu sai theo địa chỉ IP (429 khi vượt).",
         parameters=[OpenApiParameter("phone", OpenApiTypes.STR, required=True,
                                      description="Số điện thoại hoặc 4 số cuối")],
         responses={200: s.TrackingSerializer, 400: s.DossierErrorSerializer, 404: s.DossierErrorSerializer,
@@ -322,17 +316,49 @@ class TrackingAPI(APIView):
         tags=["tracking"],
     )
     def get(self, request, code: str):
-        if is_ratelimited(request, group="dossiers:tracking-api", key="ip", rate=_tracking_rate, increment=True):
-            return Response(
-                {"code": "rate_limited", "detail": _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.")},
-                status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": "60"},
-            )
         phone = (request.query_params.get("phone") or "").strip()
         if not phone:
             return Response({"code": "invalid", "detail": _("Hãy nhập số điện thoại (hoặc 4 số cuối).")},
                             status=status.HTTP_400_BAD_REQUEST)
-        dossier = selectors.tracking_lookup(code, phone)
-        if dossier is None:
+        try:
+            card = tracking.by_code(code, phone, client=tracking.client_of(request))
+        except tracking.TooManyMisses as limited:
+            return Response(
+                {"code": "rate_limited", "detail": _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(limited.retry_after)},
+            )
+        if card is None:
             return Response({"code": "not_found", "detail": _(TRACKING_NOT_FOUND)}, status=status.HTTP_404_NOT_FOUND)
-        return Response(s.TrackingSerializer(dossier, context={"now": timezone.now()}).data)
+        return Response(tracking_json(card))
+
+
+def _iso(moment):
+    return timezone.localtime(moment).isoformat() if moment else None  # as DRF's DateTimeField writes it
+
+
+def tracking_json(card: tracking.Card) -> dict:
+    """The body TrackingSerializer documents, written out directly: a serializer walking ~60 fields cost
+    more than the rest of this public, heavily used request (tests/dossiers/test_tracking_api.py checks
+    the two agree)."""
+    appointment = card.appointment()
+    if appointment:
+        appointment.update(at=_iso(appointment["at"]), date=appointment["date"].isoformat())
+    return {
+        "code": card.code,
+        "procedure": {"code": card.procedure_code, "name": card.procedure_name},
+        "status": card.status,
+        "status_label": card.status_label,
+        "national_status_id": card.national_status_id,
+        "substep_label": card.substep_label,
+        "receiving_agency": card.receiving_agency.name,
+        "current_agency": card.current_agency,
+        "submitted_at": _iso(card.submitted_at),
+        "received_at": _iso(card.received_at),
+        "appointment": appointment,
+        "completed_at": _iso(card.completed_at),
+        "returned_at": _iso(card.returned_at),
+        "timeline": [{"action": step.action, "label": step.label, "status": step.to_status,
+                      "status_label": step.status_label, "at": _iso(step.at), "from_agency": step.from_agency,
+                      "to_agency": step.to_agency} for step in card.steps],
+    }
 

@@ -381,8 +381,23 @@ class WorkCalendar:
 _VERSION_KEY = "dossiers:deadlines:calendar-version"
 
 
+# How long a process trusts the version it last read. An edit reaches the other processes that much later;
+# in exchange a busy page (public tracking counts working days on every request) does not ask Redis each time.
+_VERSION_TRUSTED_SECONDS = 1.0
+_version_seen: tuple[float, int] | None = None  # (monotonic time of reading, version)
+
+
 def _calendar_version() -> int | None:
     """The exceptions' version shared by every process; ``None`` when the cache cannot be reached."""
+    global _version_seen
+    if _version_seen is not None and _time.monotonic() - _version_seen[0] < _VERSION_TRUSTED_SECONDS:
+        return _version_seen[1]
+    version = _shared_calendar_version()
+    _version_seen = (_time.monotonic(), version) if version is not None else None
+    return version
+
+
+def _shared_calendar_version() -> int | None:
     try:
         version = cache.get(_VERSION_KEY)
         if version is None:
@@ -396,6 +411,8 @@ def _calendar_version() -> int | None:
 
 
 def _bump_calendar_version() -> None:
+    global _version_seen
+    _version_seen = None
     try:
         cache.incr(_VERSION_KEY)
     except ValueError:  # the key is missing (never set, evicted, flushed)

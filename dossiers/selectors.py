@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import re
 
 from django.core.exceptions import PermissionDenied
@@ -171,63 +170,6 @@ def dossier_detail_related(dossier: Dossier) -> Dossier:
     return dossier
 
 
-# ----- public tracking --------------------------------------------------------------------------------------------
-
-_TRACKING_RELATED = ("procedure", "receiving_agency", "current_agency")
-
-
-def _one_public(**unique) -> Dossier | None:
-    """One submitted dossier by a unique key. No ORDER BY (the key is unique): the public lookup is the
-    hottest query of the portal, and compiling the model's default ordering cost more than running it."""
-    found = list(Dossier.objects.exclude(status=Status.DRAFT).select_related(*_TRACKING_RELATED)
-                 .filter(**unique).order_by()[:1])
-    return found[0] if found else None
-
-
-def _attach_timeline(dossier: Dossier) -> Dossier:
-    dossier.timeline = list(
-        StepLog.objects.filter(dossier=dossier).select_related("from_agency", "to_agency").only(
-            "dossier_id", "action", "from_status", "to_status", "at", "from_agency__name", "to_agency__name",
-        ).order_by("at", "id")
-    )
-    return dossier
-
-
-def _phone_matches(stored: str, given: str) -> bool:
-    stored = normalize_phone(stored or "")
-    given = normalize_phone(given or "")
-    if not stored or not given or not given.isdigit():
-        return False
-    if len(given) == 4:
-        return hmac.compare_digest(stored[-4:], given)
-    return hmac.compare_digest(stored, given)
-
-
-def tracking_lookup(code: str, phone: str) -> Dossier | None:
-    """The dossier with this code whose applicant phone is ``phone`` (or ends with these 4 digits), with its
-    step timeline in ``.timeline``.
-
-    None for an unknown code and for a wrong phone alike — and after the same single query, so that
-    not even the response time tells the public which codes exist.
-    """
-    code = (code or "").strip().upper()
-    if not code or len(code) > 60:
-        return None
-    dossier = _one_public(code=code)
-    if dossier is None or not _phone_matches(dossier.applicant_phone, phone):
-        return None
-    return _attach_timeline(dossier)
-
-
-def tracking_by_token(token: str) -> Dossier | None:
-    """The dossier behind a receipt's QR code (the token is the secret; no phone asked), with ``.timeline``."""
-    token = (token or "").strip()
-    if not token or len(token) > 40:
-        return None
-    dossier = _one_public(tracking_token=token)
-    return _attach_timeline(dossier) if dossier else None
-
-
 def time_left(dossier: Dossier, now: dt.datetime | None = None) -> int | None:
     """Working seconds until the appointment (negative when late); None without an appointment.
 
@@ -253,13 +195,13 @@ def working_days_left(dossier: Dossier, now: dt.datetime | None = None) -> int |
     negative: working days late)."""
     if dossier.due_at is None:
         return None
-    agency = dossier.receiving_agency
+    calendar = deadlines.calendar_for(dossier.receiving_agency)
     today = timezone.localdate(now or timezone.now())
     due_day = timezone.localdate(dossier.due_at)
     if due_day > today:
-        return deadlines.working_days_between(today + dt.timedelta(days=1), due_day, agency=agency)[0]
+        return calendar.count_working_days(today + dt.timedelta(days=1), due_day)
     if due_day < today:
-        return -deadlines.working_days_between(due_day + dt.timedelta(days=1), today, agency=agency)[0]
+        return -calendar.count_working_days(due_day + dt.timedelta(days=1), today)
     return 0
 
 

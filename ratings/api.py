@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import DomainError
 from accounts.models import Agency
-from dossiers import selectors as dossier_selectors
+from dossiers import tracking as dossier_tracking
 from procedures.models import Procedure
 
 from . import selectors, services
@@ -139,7 +139,11 @@ class FeedbackCreateAPI(APIView):
             if procedure is None:
                 raise DomainError(_("Không tìm thấy thủ tục."), code="invalid_procedure")
         if v.get("dossier_code"):
-            dossier = dossier_selectors.tracking_lookup(v["dossier_code"], v.get("sender_phone", ""))
+            try:
+                dossier = dossier_tracking.dossier_for(v["dossier_code"], v.get("sender_phone", ""),
+                                                       client=dossier_tracking.client_of(request))
+            except dossier_tracking.TooManyMisses as limited:
+                raise Throttled(wait=limited.retry_after) from None
             if dossier is None:
                 raise DomainError(_("Không tìm thấy hồ sơ với mã hồ sơ và số điện thoại đã nhập."),
                                   code="invalid_dossier")

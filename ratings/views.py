@@ -21,6 +21,7 @@ from accounts.errors import DomainError
 from accounts.permissions import in_scope, require_role
 from accounts.roles import Role
 from dossiers import selectors as dossier_selectors
+from dossiers import tracking as dossier_tracking
 from dossiers.models import Status
 
 from . import selectors, services
@@ -106,9 +107,13 @@ def rate_lookup(request):
     form = DossierLookupForm(_posted(request))
     not_found = False
     if request.method == "POST" and form.is_valid():
-        dossier = dossier_selectors.tracking_lookup(form.cleaned_data["code"], form.cleaned_data["phone"])
-        if dossier is not None:
-            return redirect("ratings:rate", token=dossier.tracking_token)
+        try:
+            card = dossier_tracking.by_code(form.cleaned_data["code"], form.cleaned_data["phone"],
+                                            client=dossier_tracking.client_of(request))
+        except dossier_tracking.TooManyMisses:
+            return _limited(request)
+        if card is not None:
+            return redirect("ratings:rate", token=card.tracking_token)
         not_found = True
     return render(request, "ratings/rate_lookup.html", {"form": form, "not_found": not_found},
                   status=404 if not_found else (400 if form.errors else 200))
@@ -175,7 +180,8 @@ def feedback_new(request):
             dossier = None
             try:
                 if data["dossier_code"]:
-                    dossier = dossier_selectors.tracking_lookup(data["dossier_code"], data["sender_phone"])
+                    dossier = dossier_tracking.dossier_for(data["dossier_code"], data["sender_phone"],
+                                                           client=dossier_tracking.client_of(request))
                     if dossier is None:
                         raise DomainError(_("Không tìm thấy hồ sơ với mã hồ sơ và số điện thoại đã nhập."),
                                           code="invalid_dossier")
@@ -185,6 +191,8 @@ def feedback_new(request):
                     sender_address=data["sender_address"], kind=data["kind"], topic=data["topic"],
                     agency=data["agency"], procedure=data["procedure"], dossier=dossier,
                     allow_publish=data["allow_publish"])
+            except dossier_tracking.TooManyMisses:
+                return _limited(request)
             except DomainError as error:
                 form.add_error(None, error.message)
                 status = error.http_status

@@ -14,12 +14,17 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar():
-    """A rolled-back CalendarException sends no signal: start and end every test with a clean calendar cache."""
+def _fresh_caches():
+    """Rolled-back rows send no signal: start and end every test with an empty cache (tracking cards of
+    dossiers that no longer exist, rate-limit counters) and a clean calendar cache."""
+    from django.core.cache import cache
+
     from dossiers.deadlines import clear_calendar_cache
 
+    cache.clear()
     clear_calendar_cache()
     yield
+    cache.clear()
     clear_calendar_cache()
 
 

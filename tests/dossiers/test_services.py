@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, NotAllowed
 from accounts.roles import Role
-from dossiers import deadlines, selectors, services
+from dossiers import deadlines, selectors, services, tracking
 from dossiers.models import Dossier, Pause, Status
 from procedures.models import OnlineLevel
 from tests.factories import AgencyFactory, ProcedureFactory, UserFactory, make_overdue, tiny_pdf
@@ -212,17 +212,20 @@ def test_an_agency_that_handed_a_dossier_on_still_reads_it(world):
 ])
 def test_tracking_lookup_by_full_phone_or_last_four_digits(world, phone, found):
     dossier = build_state(world, "received")
-    result = selectors.tracking_lookup(dossier.code.lower(), phone)
-    assert (result == dossier) is found
+    card = tracking.by_code(dossier.code.lower(), phone, client="test")
+    assert (card is not None) is found
     if found:
-        assert [s.action for s in result.timeline] == ["submit", "receive"]
+        assert card.code == dossier.code
+        assert [s.action for s in card.steps] == ["submit", "receive"]
+        assert tracking.dossier_for(dossier.code, phone, client="test") == dossier
 
 
 def test_tracking_lookup_ignores_drafts_and_unknown_codes(world):
     dossier = build_state(world, "received")
-    assert selectors.tracking_lookup(dossier.code + "9", "0912345678") is None
-    assert selectors.tracking_by_token(dossier.tracking_token) == dossier
-    assert selectors.tracking_by_token(world.draft().tracking_token) is None
+    assert tracking.by_code(dossier.code + "9", "0912345678", client="test") is None
+    assert tracking.dossier_for(dossier.code + "9", "0912345678", client="test") is None
+    assert tracking.by_token(dossier.tracking_token, client="test").code == dossier.code
+    assert tracking.by_token(world.draft().tracking_token, client="test") is None
 
 
 def test_time_left_is_negative_when_late_and_frozen_while_paused(world):

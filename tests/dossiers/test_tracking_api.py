@@ -3,7 +3,8 @@
 import pytest
 from django.core.cache import cache
 
-from dossiers import deadlines
+from dossiers import deadlines, services, tracking
+from dossiers import serializers as s
 from dossiers.models import Status
 
 from .conftest import build_state
@@ -87,14 +88,117 @@ def test_rate_limited_per_ip_with_a_json_429(client, dossier, settings):
     assert other.status_code == 200
 
 
+def test_only_failed_lookups_count_so_a_shared_address_is_not_locked_out(client, dossier, world, settings):
+    """A commune office or a kiosk: many citizens, one address, each looking up their own dossier."""
+    settings.TRACKING_RATE = "3/m"
+    other = build_state(world, "received")
+    for _ in range(5):
+        assert client.get(URL.format(dossier.code), {"phone": "5678"}).status_code == 200
+        assert client.get(URL.format(other.code), {"phone": "0912345678"}).status_code == 200
+    # A wrong phone, an unknown code and a malformed code are all misses.
+    assert client.get(URL.format(dossier.code), {"phone": "1111"}).status_code == 404
+    assert client.get(URL.format(dossier.code[:-1] + "9"), {"phone": "5678"}).status_code == 404
+    assert client.get(URL.format("X" * 61), {"phone": "5678"}).status_code == 404
+    limited = client.get(URL.format(dossier.code), {"phone": "5678"})
+    assert limited.status_code == 429
+    assert 0 < int(limited["Retry-After"]) <= 60
+
+
 def test_anonymous_and_read_only(client, dossier):
     assert client.post(URL.format(dossier.code), {"phone": "0912345678"}).status_code == 405
 
 
 @pytest.mark.parametrize("steps", ["received", "returned"])
-def test_tracking_runs_two_queries_whatever_the_timeline(client, world, django_assert_num_queries, steps):
+def test_tracking_runs_two_queries_whatever_the_timeline_then_none_from_the_cache(
+        client, world, django_assert_num_queries, steps):
     dossier = build_state(world, steps)
-    client.get(URL.format(dossier.code), {"phone": "0912345678"})  # warm the calendar cache
     with django_assert_num_queries(2):  # the dossier with its agencies and procedure; the timeline
-        response = client.get(URL.format(dossier.code), {"phone": "0912345678"})
-    assert response.status_code == 200
+        first = client.get(URL.format(dossier.code), {"phone": "0912345678"})
+    with django_assert_num_queries(0):
+        again = client.get(URL.format(dossier.code), {"phone": "5678"})
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+
+
+def test_the_body_has_exactly_the_fields_the_schema_documents(client, world):
+    """tracking_json writes the body by hand for speed; TrackingSerializer is what the OpenAPI schema shows."""
+    body = client.get(URL.format(build_state(world, "returned").code), {"phone": "5678"}).json()
+
+    def fields(serializer) -> set[str]:
+        return set(serializer.fields)
+
+    assert set(body) == fields(s.TrackingSerializer())
+    assert set(body["procedure"]) == fields(s.ProcedureBriefSerializer())
+    assert set(body["appointment"]) == fields(s.AppointmentSerializer())
+    assert body["timeline"] and all(set(step) == fields(s.TrackingStepSerializer()) for step in body["timeline"])
+
+
+def test_the_answer_matches_what_the_serializer_would_write(client, world):
+    """Same values as DRF's own fields would give (ISO datetimes in Vietnam's time, labels)."""
+    dossier = build_state(world, "processing")
+    body = client.get(URL.format(dossier.code), {"phone": "5678"}).json()
+    assert body["received_at"] == s.serializers.DateTimeField().to_representation(dossier.received_at)
+    assert body["received_at"].endswith("+07:00")
+    assert body["appointment"]["at"] == s.serializers.DateTimeField().to_representation(dossier.due_at)
+    assert body["appointment"]["date"] == deadlines.localize(dossier.due_at).date().isoformat()
+    assert body["substep_label"] == dossier.get_substep_display()
+    assert body["timeline"][0] == {
+        "action": "submit", "label": "Nộp hồ sơ", "status": "submitted", "status_label": "Mới đăng ký",
+        "at": s.serializers.DateTimeField().to_representation(dossier.steps.first().at),
+        "from_agency": body["timeline"][0]["from_agency"], "to_agency": body["timeline"][0]["to_agency"]}
+
+
+def test_a_workflow_step_shows_at_once_despite_the_cache(client, world, django_capture_on_commit_callbacks):
+    dossier = build_state(world, "processing")
+    assert client.get(URL.format(dossier.code), {"phone": "5678"}).json()["status"] == "processing"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_send_for_approval(dossier=dossier, by=world.specialist, result_summary="Đủ điều kiện")
+    body = client.get(URL.format(dossier.code), {"phone": "5678"}).json()
+    assert body["substep_label"] == "Chờ lãnh đạo phê duyệt"
+    assert body["timeline"][-1]["action"] == "send_for_approval"
+
+
+def test_a_lookup_during_the_transaction_cannot_leave_the_old_state_cached(client, world,
+                                                                           django_capture_on_commit_callbacks):
+    """A reader that cached the old state before the writer committed is overruled after commit."""
+    dossier = build_state(world, "processing")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_send_for_approval(dossier=dossier, by=world.specialist, result_summary="Đủ điều kiện")
+        # Inside the writer's transaction: what another connection would still read is the old state.
+        cache.set(tracking._key("code", dossier.code), "stale card from another process")
+    body = client.get(URL.format(dossier.code), {"phone": "5678"}).json()
+    assert body["timeline"][-1]["action"] == "send_for_approval"
+
+
+def test_a_remembered_miss_costs_no_query(client, world, django_assert_num_queries):
+    code = build_state(world, "submitted").code[:-1] + "9"
+    assert client.get(URL.format(code), {"phone": "5678"}).status_code == 404
+    with django_assert_num_queries(0):
+        assert client.get(URL.format(code), {"phone": "5678"}).status_code == 404
+
+
+def test_a_new_dossier_drops_a_remembered_miss_for_its_code(client, world):
+    first = build_state(world, "submitted")
+    prefix, number = first.code.rsplit("-", 1)
+    next_code = f"{prefix}-{int(number) + 1:0{len(number)}d}"
+    assert client.get(URL.format(next_code), {"phone": "5678"}).status_code == 404  # remembered as unknown
+    second = build_state(world, "submitted")
+    assert second.code == next_code  # the daily sequence's next number
+    assert client.get(URL.format(next_code), {"phone": "5678"}).status_code == 200
+
+
+def test_the_cache_holds_no_phone_number(world):
+    dossier = build_state(world, "processing")
+    card = tracking.by_code(dossier.code, "5678", client="test")
+    assert card is not None
+    stored = repr(cache.get(tracking._key("code", dossier.code)))
+    assert "0912345678" not in stored and "5678" not in stored.replace(card.phone_digest, "").replace(
+        card.last4_digest, "")
+
+
+def test_caching_can_be_turned_off(client, world, settings, django_assert_num_queries):
+    settings.TRACKING_CACHE_SECONDS = 0
+    dossier = build_state(world, "received")
+    client.get(URL.format(dossier.code), {"phone": "5678"})
+    with django_assert_num_queries(2):
+        assert client.get(URL.format(dossier.code), {"phone": "5678"}).status_code == 200

@@ -125,6 +125,16 @@ def test_lookups_are_rate_limited_per_ip(client, dossier, settings):
                        REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
+def test_guessing_links_is_limited_but_opening_ones_own_is_not(client, dossier, settings):
+    settings.TRACKING_RATE = "3/m"
+    url = reverse("dossiers:tracking-token", args=[dossier.tracking_token])
+    for _ in range(5):
+        assert client.get(url).status_code == 200
+    for guess in ("a" * 32, "b" * 32, "c" * 32):
+        assert client.get(reverse("dossiers:tracking-token", args=[guess])).status_code == 404
+    assert client.get(url).status_code == 429
+
+
 @pytest.mark.parametrize("extra_dossiers, extra_steps", [(5, 5), (50, 50)])
 def test_tracking_runs_a_fixed_number_of_queries(client, dossier, agency, extra_dossiers, extra_steps,
                                                  django_assert_max_num_queries):
