@@ -25,6 +25,7 @@ DESK_STATUSES = (Status.SUBMITTED, Status.SUPPLEMENT, Status.RESULT_READY)
 PROCESSING_STATUSES = (Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.FINANCIAL)
 
 LIST_RELATED = ("procedure", "receiving_agency", "current_agency", "assignee")
+INBOX_JOINED = ("receiving_agency", "current_agency", "assignee")
 
 
 def _staff_only(user: User) -> None:
@@ -56,7 +57,10 @@ def inbox_for(
     """
     _staff_only(user)
     scope = scope_agency_ids(user)
-    qs = Dossier.objects.select_related(*LIST_RELATED)
+    # The procedure is fetched for the page only (one more query), not joined: joined, PostgreSQL carried
+    # every matching dossier with its procedure's long texts into the sort — 115 ms instead of 19 ms for a
+    # department with 4 000 open dossiers.
+    qs = Dossier.objects.select_related(*INBOX_JOINED).prefetch_related("procedure")
     roles = user.roles
     conditions = Q()
     if Role.ADMIN in roles or user.is_superuser:

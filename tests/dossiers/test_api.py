@@ -230,8 +230,8 @@ def test_inbox_runs_a_fixed_number_of_queries(world, as_user, django_assert_num_
         build_state(world, "processing")
     client = as_user(world.province_leader)
     client.get(f"{API}/inbox/")  # warm the process-wide calendar cache, as in a running server
-    # session, user, roles, the leader's agency subtree (2 levels), count, page — whatever the page holds
-    with django_assert_num_queries(7):
+    # session, user, roles, the leader's agency subtree (2 levels), count, page, its procedures
+    with django_assert_num_queries(8):
         response = client.get(f"{API}/inbox/")
     assert len(response.json()["results"]) == 2 + extra
 
