@@ -43,10 +43,14 @@ def test_generated_dossiers_are_consistent_and_codes_continue(db):
     rows = DailySequence.objects.values_list("agency_id", "day", "last")
     counters = {(a, f"{d:%y%m%d}"): last for a, d, last in rows}
     assert all(counters.get(key, 0) >= number for key, number in used.items())
-    procedure = Dossier.objects.filter(receiving_agency__code="000.00.06.H56").first().procedure
+    # An online procedure the centre received lately, with its case and agency named: which one it is
+    # depends on today's date, and a procedure may have several cases and agencies.
+    sample = next(d for d in Dossier.objects.filter(receiving_agency__code="000.00.06.H56").exclude(case=None)
+                  .select_related("procedure", "case", "receiving_agency")
+                  if d.procedure.accepts_online and d.procedure.is_online)
     owner = citizen()
-    draft = services.dossier_create_draft(procedure=procedure, by=owner, applicant={
-        "name": "Người Nộp Mới", "phone": "0912000111"})
+    draft = services.dossier_create_draft(procedure=sample.procedure, case=sample.case, agency=sample.receiving_agency,
+                                          by=owner, applicant={"name": "Người Nộp Mới", "phone": "0912000111"})
     for document in draft.case.documents.filter(is_required=True):
         services.attachment_add(dossier=draft, by=owner, upload=tiny_pdf(), required_document=document)
     services.dossier_submit(dossier=draft, by=owner)
