@@ -14,6 +14,11 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: the page routes below include two whole apps at "", which every API request would
+    # otherwise walk through before its own prefix (a tenth of a public tracking request's time).
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("tai-khoan/", include("accounts.urls")),
@@ -25,9 +30,6 @@ urlpatterns = [
     path("danh-gia/", include("ratings.urls")),
     path("thong-ke/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 if settings.DEBUG:
