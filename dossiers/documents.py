@@ -10,6 +10,8 @@ rendered in Vietnamese (``translation.override("vi")``) whatever the user's inte
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import io
 import re
@@ -31,6 +33,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from PIL import Image
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -59,6 +62,7 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 FONT_DIR = STATIC_DIR / "fonts"
 FORMS_CSS = Path(settings.BASE_DIR) / "templates" / "documents" / "forms.css"
+USER_AGENT_CSS = FORMS_CSS.with_name("user_agent.css")
 
 TEMPLATES = {
     FormKind.RECEIPT: "documents/01_receipt.html",
@@ -143,6 +147,24 @@ class _LocalOnlyFetcher(URLFetcher):
 _local = threading.local()
 
 
+@functools.cache
+def _user_agent_css() -> CSS:
+    # No fonts and no URLs in it: parsed once per process and shared, like WeasyPrint's own UA stylesheet.
+    return CSS(filename=str(USER_AGENT_CSS))
+
+
+class _FormHTML(HTML):
+    """An HTML document with the forms' own user-agent stylesheet (user_agent.css).
+
+    WeasyPrint's HTML5 one has rules matched against every element (bidi, lists, footnotes, form fields)
+    that cost about a tenth of a receipt. ``_ua_stylesheets`` is the hook WeasyPrint's own tests override
+    for a lighter stylesheet; test_documents checks it is still there.
+    """
+
+    def _ua_stylesheets(self, forms=False):
+        return [_user_agent_css()]  # forms: PDF form fields, which no form has
+
+
 def _fonts() -> tuple[FontConfiguration, list[CSS], URLFetcher]:
     """One FontConfiguration and the parsed stylesheets per thread, reused by every render: the @font-face
     files are registered with fontconfig once and forms.css is parsed once.
@@ -166,7 +188,7 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     # Some Vietnamese keyboards type decomposed accents (NFD); composed text extracts and searches cleanly.
     html = unicodedata.normalize("NFC", html)
     font_config, stylesheets, fetcher = _fonts()
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
+    document = _FormHTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=stylesheets, font_config=font_config)
 
 
@@ -304,11 +326,23 @@ def qr_payload(dossier: Dossier, kind: str, *, issued_at: datetime | None = None
     return "\n".join(line for line in lines if line)
 
 
+QR_QUIET_ZONE = 4  # modules of white around the code (ISO/IEC 18004)
+_QR_GREY = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # segno's light/dark modules → white/black pixels
+
+
 def qr_data_uri(payload: str) -> str:
-    """A PNG data URI, one pixel per module (the template scales it up without smoothing)."""
+    """An 8-bit greyscale PNG data URI, one pixel per module (the template scales it up without smoothing)."""
     # mask=0 skips segno's pure-Python mask scoring (~25 ms, half the budget of a receipt): any of the
     # eight masks is valid and decodes; the error correction level M keeps a smudged print readable.
-    return segno.make(payload, error="m", micro=False, mask=0).png_data_uri(scale=1, border=4)
+    matrix = segno.make(payload, error="m", micro=False, mask=0).matrix
+    # Greyscale rather than segno's 1-bit PNG, which WeasyPrint converts to RGB and encodes twice more.
+    side = len(matrix) + 2 * QR_QUIET_ZONE
+    quiet_rows, quiet_cols = b"\xff" * side * QR_QUIET_ZONE, b"\xff" * QR_QUIET_ZONE
+    pixels = b"".join([quiet_rows, *(quiet_cols + row.translate(_QR_GREY) + quiet_cols for row in matrix), quiet_rows])
+    png = io.BytesIO()
+    # Fast zlib level: WeasyPrint decodes and recompresses the image into the PDF anyway.
+    Image.frombytes("L", (side, side), pixels).save(png, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 # ---------------------------------------------------------------------------------------------------------
