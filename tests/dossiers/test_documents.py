@@ -648,3 +648,19 @@ def test_handover_note_by_post_names_the_postal_item(desk):
 def test_handover_note_needs_a_returned_dossier(desk):
     with pytest.raises(Conflict):
         issue_document(kind=FormKind.HANDOVER, by=desk.clerk, dossier=received_dossier(desk))
+
+
+def test_control_sheet_wraps_a_long_note_inside_its_column(desk):
+    dossier = with_checklist(received_dossier(desk))
+    note = "Đã đối chiếu bản chính; tệp scan lưu tại HS-000.00.06.H56-231027-0361/giay-chung-sinh-ban-chinh.pdf"
+    StepLog.objects.create(dossier=dossier, action="assign", to_status=Status.PROCESSING, at=at("27/10/2023 10:05"),
+                           by=desk.leader, from_agency=desk.justice, to_agency=desk.justice, note=note)
+    page = read(issue_document(kind=FormKind.CONTROL_SHEET, by=desk.clerk, dossier=dossier)).pages[0]
+    runs = []
+    # (text, x where it starts, font size) in points: WeasyPrint draws in CSS pixels scaled by cm.
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: runs.append(
+        (text.strip(), tm[4] * cm[0] + cm[4], size * cm[0])))
+    # Where each line of the note ends, taking Liberation Serif's glyphs as half an em wide (a generous guess).
+    ends = [x + 0.5 * size * len(text) for text, x, size in runs if text and text in note]
+    assert len(ends) >= 2, "the note is wrapped over several lines of its column"
+    assert max(ends) <= float(page.mediabox.width), "the note runs past the right edge of the page"
