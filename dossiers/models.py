@@ -46,6 +46,13 @@ NATIONAL_STATUS_ID = {
 # Statuses in which the dossier is still running against its deadline.
 OPEN_STATUSES = (Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING, Status.FINANCIAL)
 PAUSED_STATUSES = (Status.SUPPLEMENT,)
+
+
+def is_open_status(status: str) -> bool:
+    """Still to be decided: the clock runs or is paused for a supplement."""
+    return status in OPEN_STATUSES or status in PAUSED_STATUSES
+
+
 FINISHED_STATUSES = (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RESULT_READY, Status.RETURNED)
 
 
@@ -176,7 +183,7 @@ class Dossier(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES or self.status in PAUSED_STATUSES
+        return is_open_status(self.status)
 
 
 class CopyKind(models.TextChoices):

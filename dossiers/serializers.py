@@ -107,7 +107,7 @@ class StepLogSerializer(serializers.ModelSerializer):
                   "to_agency", "at", "step_due_at", "note", "facts"]
 
     def get_action_label(self, obj) -> str:
-        return str(workflow.ACTION_LABELS.get(obj.action, obj.action))
+        return workflow.action_label(obj.action)
 
 
 class PauseSerializer(serializers.ModelSerializer):
@@ -159,7 +159,7 @@ class TrackingStepSerializer(serializers.Serializer):
     to_agency = serializers.CharField(source="to_agency.name", default=None)
 
     def get_label(self, obj) -> str:
-        return str(workflow.ACTION_LABELS.get(obj.action, obj.action))
+        return workflow.action_label(obj.action)
 
     def get_status_label(self, obj) -> str:
         return str(Status(obj.to_status).label) if obj.to_status in Status.values else obj.to_status

@@ -37,7 +37,7 @@ from django_ratelimit.core import user_or_ip
 from accounts.validators import normalize_phone
 
 from . import deadlines, selectors, workflow
-from .models import NATIONAL_STATUS_ID, OPEN_STATUSES, PAUSED_STATUSES, Dossier, Status, StepLog, Substep
+from .models import NATIONAL_STATUS_ID, Dossier, Status, StepLog, Substep, is_open_status
 
 _ABSENT = object()
 _PHONE_SALT = "dossiers.tracking.phone"
@@ -65,7 +65,7 @@ class Step:
 
     @property
     def label(self) -> str:
-        return str(workflow.ACTION_LABELS.get(self.action, self.action))
+        return workflow.action_label(self.action)
 
     @property
     def status_label(self) -> str:
@@ -117,7 +117,7 @@ class Card:
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES or self.status in PAUSED_STATUSES
+        return is_open_status(self.status)
 
     @property
     def result_online(self) -> bool:

@@ -162,6 +162,12 @@ ACTION_LABELS = {
     "extend": gettext_lazy("Gia hạn, hẹn lại ngày trả kết quả"),
     "record_fee": gettext_lazy("Thu phí, lệ phí"),
 }
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
 ACTIONS = tuple(TRANSITIONS)
 
 

@@ -16,8 +16,7 @@ from ..models import Status
 WEEKDAYS = [_("Thứ Hai"), _("Thứ Ba"), _("Thứ Tư"), _("Thứ Năm"), _("Thứ Sáu"), _("Thứ Bảy"), _("Chủ Nhật")]
 
 
-def action_label(action: str) -> str:
-    return str(workflow.ACTION_LABELS.get(action, action))
+action_label = workflow.action_label
 
 
 def weekday(moment: datetime | None) -> str:

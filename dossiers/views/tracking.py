@@ -19,29 +19,16 @@ def _limited(request):
 
 
 def _public(card: Card) -> dict:
-    """The page's view of the card: labels in the reader's language, the countdown as of now."""
+    """What the page adds to the card: the badge, the countdown as of now, labels in the reader's language."""
     appointment = card.appointment()
     return {
-        "code": card.code,
-        "procedure_name": card.procedure_name,
-        "status": card.status_label,
+        "card": card,
         "badge": status_badge(card.status),
-        "receiving_agency": card.receiving_agency.name,
-        "current_agency": card.current_agency,
-        "submitted_at": card.submitted_at,
-        "received_at": card.received_at,
-        "due_at": card.due_at,
         "due_weekday": weekday(card.due_at),
         "days_left": appointment["working_days_left"] if appointment else None,
-        "completed_at": card.completed_at,
-        "returned_at": card.returned_at,
         "is_supplement": card.status == Status.SUPPLEMENT,
         "is_result_ready": card.status == Status.RESULT_READY,
         "is_returned": card.status == Status.RETURNED,
-        "fee_due": card.fee_due_vnd,
-        "fee_paid": card.fee_paid,
-        "paid_online": card.paid_online,
-        "result_online": card.result_online,
         "steps": [{"at": s.at, "label": s.label, "status": s.status_label, "agency": s.agency} for s in card.steps],
     }
 
